@@ -1,0 +1,131 @@
+# pam_mailuser: PAM module and admin tool for mail users kept in SQLite.
+#
+#   make            build pam_mailuser.so and mailuser-admin into build/
+#   make check      install what is missing (root), build, run every test
+#   make demo       install what is missing, build, show a login end to end
+#   make install    DESTDIR, PREFIX, PAMDIR honoured
+
+CC       ?= cc
+PREFIX   ?= /usr/local
+SBINDIR  ?= $(PREFIX)/sbin
+MANDIR   ?= $(PREFIX)/share/man
+DOCDIR   ?= $(PREFIX)/share/doc/pam_mailuser
+PAMDIR   ?= $(shell pkg-config --variable=libdir pam)/security
+B        ?= build
+
+PKGS      = pam libxcrypt sqlite3
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcrack
+
+CFLAGS   ?= -O2 -g
+WARN      = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wmissing-prototypes \
+            -Wstrict-prototypes -Wwrite-strings
+HARDEN    = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIC
+ifeq ($(SAN),1)
+HARDEN   += -fsanitize=address,undefined -fno-sanitize-recover=all \
+            -fno-omit-frame-pointer
+SANLD     = -fsanitize=address,undefined
+endif
+ALL_CFLAGS = -std=gnu11 $(WARN) $(HARDEN) $(PKG_CFLAGS) -Ipam_mailuser $(CFLAGS)
+ALL_LDFLAGS = -Wl,-z,relro,-z,now $(SANLD) $(LDFLAGS)
+
+CORE_SRC  = $(filter-out pam_mailuser/pam_mailuser.c,$(wildcard pam_mailuser/*.c))
+CORE_OBJ  = $(CORE_SRC:%.c=$(B)/%.o)
+TOOL_SRC  = $(wildcard tools/*.c)
+TOOL_OBJ  = $(TOOL_SRC:%.c=$(B)/%.o)
+HDRS      = $(wildcard pam_mailuser/*.h tools/*.h) $(B)/schema_sql.h
+
+LIB       = $(B)/libmailuser.a
+MODULE    = $(B)/pam_mailuser.so
+ADMIN     = $(B)/mailuser-admin
+TESTBIN   = $(B)/test_unit $(B)/test_module $(B)/test_symbols \
+            $(B)/pam_settok.so
+
+# Build and test dependencies, by Debian package name.
+DEPS_BUILD = gcc make pkg-config libpam0g-dev libcrypt-dev libcrack2-dev \
+             cracklib-runtime libsqlite3-dev
+DEPS_TEST  = sqlite3 mandoc valgrind jq pamtester
+
+.PHONY: all check demo deps install uninstall clean tests asan
+all: $(MODULE) $(ADMIN)
+
+$(B)/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -I$(B) -c -o $@ $<
+
+$(B)/schema_sql.h: sql/schema.sql tools/embed.sh
+	@mkdir -p $(B)
+	sh tools/embed.sh schema_sql < sql/schema.sql > $@.tmp && mv $@.tmp $@
+
+$(LIB): $(CORE_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(MODULE): $(B)/pam_mailuser/pam_mailuser.o $(LIB) pam_mailuser/pam_mailuser.map
+	$(CC) -shared -o $@ $< $(LIB) $(ALL_LDFLAGS) -Wl,--no-undefined \
+	    -Wl,--version-script=pam_mailuser/pam_mailuser.map $(PKG_LIBS)
+
+$(ADMIN): $(TOOL_OBJ) $(LIB)
+	$(CC) -o $@ $(TOOL_OBJ) $(LIB) $(ALL_LDFLAGS) -pie $(PKG_LIBS)
+
+# ---- tests -------------------------------------------------------------
+tests: all $(TESTBIN)
+
+$(B)/test_unit: $(B)/tests/unit/test_unit.o $(LIB)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS)
+
+$(B)/test_module: $(B)/tests/module/test_module.o $(LIB)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS) -ldl
+
+$(B)/test_symbols: $(B)/tests/module/test_symbols.o
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) -ldl
+
+$(B)/pam_settok.so: $(B)/tests/module/pam_settok.o
+	$(CC) -shared -o $@ $< $(ALL_LDFLAGS) -Wl,--no-undefined -lpam
+
+asan:
+	$(MAKE) B=build/asan SAN=1 tests
+
+check: deps
+	$(MAKE) tests
+	$(MAKE) asan
+	sh tests/run.sh
+
+demo: deps all
+	sh tests/demo.sh $(B)
+
+deps:
+	@missing=""; for p in $(DEPS_BUILD) $(DEPS_TEST); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
+	        grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" != 0 ]; then \
+	        echo "make deps: missing packages:$$missing" >&2; \
+	        echo "make deps: run as root, or: apt-get install$$missing" >&2; \
+	        exit 1; \
+	    fi; \
+	    echo "make deps: installing$$missing"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing \
+	        >/dev/null || { echo "make deps: apt-get failed" >&2; exit 1; }; \
+	fi
+
+install: all
+	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(SBINDIR) \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)
+	install -m 0644 $(MODULE) $(DESTDIR)$(PAMDIR)/pam_mailuser.so
+	install -m 0755 $(ADMIN) $(DESTDIR)$(SBINDIR)/mailuser-admin
+	install -m 0644 doc/pam_mailuser.8 doc/mailuser-admin.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 doc/mailuser.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 README sql/schema.sql $(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(PAMDIR)/pam_mailuser.so $(DESTDIR)$(SBINDIR)/mailuser-admin \
+	    $(DESTDIR)$(MANDIR)/man8/pam_mailuser.8 $(DESTDIR)$(MANDIR)/man8/mailuser-admin.8 \
+	    $(DESTDIR)$(MANDIR)/man5/mailuser.conf.5 \
+	    $(DESTDIR)$(DOCDIR)/README $(DESTDIR)$(DOCDIR)/schema.sql
+	-rmdir $(DESTDIR)$(DOCDIR)
+
+clean:
+	rm -rf build

@@ -1,0 +1,396 @@
+#include <crypt.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mu_config.h"
+#include "mu_error.h"
+
+enum opt_type { T_BOOL, T_ULONG, T_PATH, T_DOMAIN, T_METHOD };
+
+/* Which origins may set an option. */
+#define O_FILE 1
+#define O_ARG 2
+#define O_BOTH (O_FILE | O_ARG)
+
+struct opt {
+	const char *name;
+	enum opt_type type;
+	size_t off;
+	size_t size;		/* string buffers */
+	unsigned long min, max;	/* T_ULONG */
+	int origins;
+};
+
+#define F(field) offsetof(struct mu_config, field), \
+	sizeof(((struct mu_config *)0)->field)
+
+static const struct opt opts[] = {
+	{ "conf",            T_PATH,   F(conf),            0, 0, O_ARG },
+	{ "db",              T_PATH,   F(db),              0, 0, O_BOTH },
+	{ "default_domain",  T_DOMAIN, F(default_domain),  0, 0, O_BOTH },
+	{ "lowercase_local", T_BOOL,   F(lowercase_local), 0, 0, O_BOTH },
+	{ "hash",            T_METHOD, F(hash),            0, 0, O_BOTH },
+	{ "hash_cost",       T_ULONG,  F(hash_cost),       0, 999999999, O_BOTH },
+	{ "rehash",          T_BOOL,   F(rehash),          0, 0, O_BOTH },
+	{ "busy_timeout",    T_ULONG,  F(busy_timeout),    0, 60000, O_BOTH },
+	{ "debug",           T_BOOL,   F(debug),           0, 0, O_BOTH },
+	{ "audit",           T_BOOL,   F(audit),           0, 0, O_BOTH },
+	{ "use_first_pass",  T_BOOL,   F(use_first_pass),  0, 0, O_ARG },
+	{ "try_first_pass",  T_BOOL,   F(try_first_pass),  0, 0, O_ARG },
+};
+
+#define NOPTS (sizeof(opts) / sizeof(opts[0]))
+
+void
+mu_config_defaults(struct mu_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->conf, sizeof(cfg->conf), "%s", MU_CONF_DEFAULT);
+	snprintf(cfg->db, sizeof(cfg->db), "%s", MU_DB_DEFAULT);
+	snprintf(cfg->hash, sizeof(cfg->hash), "yescrypt");
+	cfg->lowercase_local = true;
+	cfg->rehash = true;
+	cfg->busy_timeout = 5000;
+	cfg->method = mu_method_find(cfg->hash);
+}
+
+static const struct opt *
+find_opt(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < NOPTS; i++)
+		if (strcmp(opts[i].name, key) == 0)
+			return &opts[i];
+	return NULL;
+}
+
+static int
+parse_bool(const char *v, bool *out)
+{
+	static const char *yes[] = { "1", "yes", "true", "on" };
+	static const char *no[] = { "0", "no", "false", "off" };
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		if (strcmp(v, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcmp(v, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int
+parse_ulong(const char *v, unsigned long min, unsigned long max,
+	    unsigned long *out)
+{
+	unsigned long n;
+	char *end;
+
+	if (*v < '0' || *v > '9')
+		return -1;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno != 0 || *end != '\0' || n < min || n > max)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+int
+mu_config_set(struct mu_config *cfg, enum mu_origin origin,
+	      const char *where, const char *key, const char *value,
+	      const struct mu_log *log)
+{
+	const struct opt *o = find_opt(key);
+	char *field;
+	const char *why = NULL;
+
+	if (o == NULL) {
+		mu_logf(log, LOG_ERR, "%s: unknown option \"%s\"", where, key);
+		return MU_E_CONFIG;
+	}
+	if (!(o->origins & (origin == MU_FROM_FILE ? O_FILE : O_ARG))) {
+		mu_logf(log, LOG_ERR, "%s: option \"%s\" is allowed only %s",
+			where, key, origin == MU_FROM_FILE ?
+			"as a module argument" : "in the configuration file");
+		return MU_E_CONFIG;
+	}
+	field = (char *)cfg + o->off;
+	if (value == NULL && o->type != T_BOOL) {
+		mu_logf(log, LOG_ERR, "%s: option \"%s\" needs a value", where,
+			key);
+		return MU_E_CONFIG;
+	}
+	switch (o->type) {
+	case T_BOOL:
+		if (value == NULL) {
+			*(bool *)field = true;
+			return MU_OK;
+		}
+		if (parse_bool(value, (bool *)field) != 0)
+			why = "expected yes or no";
+		break;
+	case T_ULONG:
+		if (parse_ulong(value, o->min, o->max,
+				(unsigned long *)field) != 0)
+			why = "not a whole number in range";
+		break;
+	case T_PATH:
+		if (value[0] != '/')
+			why = "not an absolute path";
+		else if (strlen(value) >= o->size)
+			why = "path too long";
+		else
+			memcpy(field, value, strlen(value) + 1);
+		break;
+	case T_DOMAIN:
+		if (*value == '\0')
+			field[0] = '\0';
+		else
+			(void)mu_canon_domain(value, field, &why);
+		break;
+	case T_METHOD:
+		if (mu_method_find(value) == NULL)
+			why = "unknown hash method (yescrypt, gost-yescrypt, "
+			      "scrypt, bcrypt, sha512crypt, sha256crypt)";
+		else
+			snprintf(field, o->size, "%s", value);
+		break;
+	}
+	if (why != NULL) {
+		mu_logf(log, LOG_ERR, "%s: bad value for \"%s\": %s", where,
+			key, why);
+		return MU_E_CONFIG;
+	}
+	return MU_OK;
+}
+
+/* Open a configuration file without following links and check that it
+ * is a regular file of bounded size that only root or we can change. */
+static int
+open_safely(const char *path, bool must_exist, const struct mu_log *log,
+	    FILE **out)
+{
+	struct stat sb;
+	int fd;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		if (errno == ENOENT && !must_exist)
+			return MU_OK;
+		mu_logf(log, LOG_ERR, "cannot open %s: %s", path,
+			errno == ELOOP ? "is a symbolic link" :
+			strerror(errno));
+		return MU_E_CONFIG;
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		mu_logf(log, LOG_ERR, "%s: not a regular file", path);
+		goto fail;
+	}
+	if (sb.st_uid != 0 && sb.st_uid != geteuid()) {
+		mu_logf(log, LOG_ERR, "%s: not owned by root", path);
+		goto fail;
+	}
+	if (sb.st_mode & (S_IWGRP | S_IWOTH)) {
+		mu_logf(log, LOG_ERR, "%s: writable by group or others", path);
+		goto fail;
+	}
+	if (sb.st_size > MU_CONF_MAXSIZE) {
+		mu_logf(log, LOG_ERR, "%s: larger than %d bytes", path,
+			MU_CONF_MAXSIZE);
+		goto fail;
+	}
+	if ((*out = fdopen(fd, "r")) == NULL) {
+		mu_logf(log, LOG_ERR, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	return MU_OK;
+fail:
+	close(fd);
+	return MU_E_CONFIG;
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
+			 e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+int
+mu_config_load(struct mu_config *cfg, const char *path, bool must_exist,
+	       const struct mu_log *log)
+{
+	char line[PATH_MAX + 128], where[PATH_MAX + 32];
+	FILE *f;
+	unsigned lineno = 0;
+	int r, ret = MU_OK;
+
+	if ((r = open_safely(path, must_exist, log, &f)) != MU_OK || f == NULL)
+		return r;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *s, *eq, *key, *value;
+
+		lineno++;
+		snprintf(where, sizeof(where), "%s:%u", path, lineno);
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			mu_logf(log, LOG_ERR, "%s: line too long", where);
+			ret = MU_E_CONFIG;
+			break;
+		}
+		s = trim(line);
+		if (*s == '\0' || *s == '#')
+			continue;
+		if ((eq = strchr(s, '=')) == NULL) {
+			mu_logf(log, LOG_ERR, "%s: expected \"key = value\"",
+				where);
+			ret = MU_E_CONFIG;
+			continue;
+		}
+		*eq = '\0';
+		key = trim(s);
+		value = trim(eq + 1);
+		if (mu_config_set(cfg, MU_FROM_FILE, where, key, value, log) !=
+		    MU_OK)
+			ret = MU_E_CONFIG;
+	}
+	if (ferror(f)) {
+		mu_logf(log, LOG_ERR, "%s: read error", path);
+		ret = MU_E_CONFIG;
+	}
+	fclose(f);
+	return ret;
+}
+
+/* Split "key=value" into a key buffer and a value pointer. */
+static int
+split_arg(const char *arg, char *key, size_t keysz, const char **value)
+{
+	const char *eq = strchr(arg, '=');
+	size_t n = eq != NULL ? (size_t)(eq - arg) : strlen(arg);
+
+	if (n >= keysz)
+		return -1;
+	memcpy(key, arg, n);
+	key[n] = '\0';
+	*value = eq != NULL ? eq + 1 : NULL;
+	return 0;
+}
+
+int
+mu_config_from_args(struct mu_config *cfg, int argc, const char **argv,
+		    const struct mu_log *log)
+{
+	char key[64];
+	const char *value;
+	int i, ret = MU_OK;
+
+	mu_config_defaults(cfg);
+	/* conf= first: it names the file the other arguments override */
+	for (i = 0; i < argc; i++) {
+		if (split_arg(argv[i], key, sizeof(key), &value) == 0 &&
+		    strcmp(key, "conf") == 0 &&
+		    mu_config_set(cfg, MU_FROM_ARG, "argument", key, value,
+				  log) != MU_OK)
+			return MU_E_CONFIG;
+	}
+	if (mu_config_load(cfg, cfg->conf,
+			   strcmp(cfg->conf, MU_CONF_DEFAULT) != 0,
+			   log) != MU_OK)
+		ret = MU_E_CONFIG;
+	for (i = 0; i < argc; i++) {
+		if (split_arg(argv[i], key, sizeof(key), &value) != 0) {
+			mu_logf(log, LOG_ERR, "argument: unknown option \"%.40s"
+				"...\"", argv[i]);
+			ret = MU_E_CONFIG;
+			continue;
+		}
+		if (strcmp(key, "conf") == 0)
+			continue;
+		if (mu_config_set(cfg, MU_FROM_ARG, "argument", key, value,
+				  log) != MU_OK)
+			ret = MU_E_CONFIG;
+	}
+	if (ret == MU_OK)
+		ret = mu_config_finish(cfg, log);
+	return ret;
+}
+
+int
+mu_config_finish(struct mu_config *cfg, const struct mu_log *log)
+{
+	char setting[CRYPT_GENSALT_OUTPUT_SIZE];
+
+	cfg->method = mu_method_find(cfg->hash);
+	if (cfg->method == NULL) {
+		mu_logf(log, LOG_ERR, "unknown hash method \"%s\"", cfg->hash);
+		return MU_E_CONFIG;
+	}
+	if (cfg->hash_cost != 0 && (cfg->hash_cost < cfg->method->min_cost ||
+				    cfg->hash_cost > cfg->method->max_cost)) {
+		mu_logf(log, LOG_ERR, "hash_cost %lu out of range for %s "
+			"(%lu to %lu)", cfg->hash_cost, cfg->hash,
+			cfg->method->min_cost, cfg->method->max_cost);
+		return MU_E_CONFIG;
+	}
+	if (mu_hash_setting(cfg->method, cfg->hash_cost, setting,
+			    sizeof(setting)) != MU_OK) {
+		mu_logf(log, LOG_ERR, "libxcrypt refuses hash %s with cost "
+			"%lu", cfg->hash, cfg->hash_cost);
+		return MU_E_CONFIG;
+	}
+	if (cfg->use_first_pass && cfg->try_first_pass) {
+		mu_logf(log, LOG_ERR, "use_first_pass and try_first_pass "
+			"exclude each other");
+		return MU_E_CONFIG;
+	}
+	return MU_OK;
+}
+
+void
+mu_config_dump(const struct mu_config *cfg,
+	       void (*out)(void *arg, const char *line), void *arg)
+{
+	char line[PATH_MAX + 64];
+	size_t i;
+
+	for (i = 0; i < NOPTS; i++) {
+		const char *field = (const char *)cfg + opts[i].off;
+
+		switch (opts[i].type) {
+		case T_BOOL:
+			snprintf(line, sizeof(line), "%s = %s", opts[i].name,
+				 *(const bool *)field ? "yes" : "no");
+			break;
+		case T_ULONG:
+			snprintf(line, sizeof(line), "%s = %lu", opts[i].name,
+				 *(const unsigned long *)field);
+			break;
+		default:
+			snprintf(line, sizeof(line), "%s = %s", opts[i].name,
+				 field);
+			break;
+		}
+		out(arg, line);
+	}
+}

@@ -1,0 +1,27 @@
+#include "mu_error.h"
+
+const char *
+mu_strerror(int err)
+{
+	switch (err) {
+	case MU_OK:		return "success";
+	case MU_E_NOMEM:	return "out of memory";
+	case MU_E_CONFIG:	return "configuration error";
+	case MU_E_STORE:	return "user store unavailable";
+	case MU_E_NOUSER:	return "no such user";
+	case MU_E_BADNAME:	return "invalid name";
+	case MU_E_MISMATCH:	return "wrong password";
+	case MU_E_DISABLED:	return "account disabled";
+	case MU_E_ACCT_EXPIRED:	return "account expired";
+	case MU_E_EXISTS:	return "already exists";
+	case MU_E_HASH:		return "password hashing failed";
+	case MU_E_TOOLONG:	return "password too long";
+	case MU_E_EMPTY:	return "empty password";
+	case MU_E_CONFLICT:	return "record changed by another process";
+	case MU_E_INVAL:	return "invalid argument";
+	case MU_E_IO:		return "input/output error";
+	case MU_E_NODOMAIN:	return "no such domain";
+	case MU_E_NOTEMPTY:	return "domain has users";
+	}
+	return "unknown error";
+}

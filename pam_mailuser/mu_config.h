@@ -1,0 +1,66 @@
+/* Options: one table serves /etc/mailuser.conf and module arguments. */
+#ifndef MU_CONFIG_H
+#define MU_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "mu_hash.h"
+#include "mu_log.h"
+#include "mu_username.h"
+
+#define MU_CONF_DEFAULT "/etc/mailuser.conf"
+#define MU_DB_DEFAULT "/var/lib/mailuser/mailuser.db"
+#define MU_CONF_MAXSIZE (64 * 1024)
+
+struct mu_config {
+	char conf[PATH_MAX];
+	char db[PATH_MAX];
+	char default_domain[MU_DOMAIN_MAX + 1];
+	bool lowercase_local;
+	char hash[32];
+	unsigned long hash_cost;
+	bool rehash;
+	unsigned long busy_timeout;	/* milliseconds */
+	bool debug;
+	bool audit;
+	bool use_first_pass;
+	bool try_first_pass;
+	/* derived by mu_config_finish() */
+	const struct mu_method *method;
+};
+
+/* Where a setting comes from: affects which keys are allowed. */
+enum mu_origin { MU_FROM_FILE, MU_FROM_ARG };
+
+/* Fill cfg with the defaults. */
+void mu_config_defaults(struct mu_config *cfg);
+
+/* Set one option.  value NULL means a bare word ("debug"), allowed only
+ * for booleans.  Unknown keys, bad or out-of-range values: logged through
+ * log with where (e.g. "/etc/mailuser.conf:3") and MU_E_CONFIG. */
+int mu_config_set(struct mu_config *cfg, enum mu_origin origin,
+		  const char *where, const char *key, const char *value,
+		  const struct mu_log *log);
+
+/* Read a configuration file: "key = value" lines, '#' comments, blank
+ * lines.  Opened without following links; must be a regular file, owned
+ * by root or the caller, not writable by group or others, at most
+ * MU_CONF_MAXSIZE bytes.  A missing file is MU_OK when !must_exist. */
+int mu_config_load(struct mu_config *cfg, const char *path, bool must_exist,
+		   const struct mu_log *log);
+
+/* The module's way: defaults, then the file (conf= argument or
+ * MU_CONF_DEFAULT), then the arguments over it, then mu_config_finish. */
+int mu_config_from_args(struct mu_config *cfg, int argc, const char **argv,
+			const struct mu_log *log);
+
+/* Check the combination (hash method and cost) and derive fields. */
+int mu_config_finish(struct mu_config *cfg, const struct mu_log *log);
+
+/* Print every option and its current value, one "key = value" line each,
+ * through out(arg, line).  For "mailuser-admin config" and tests. */
+void mu_config_dump(const struct mu_config *cfg,
+		    void (*out)(void *arg, const char *line), void *arg);
+
+#endif

@@ -1,0 +1,61 @@
+/* The SQLite user store. */
+#ifndef MU_STORE_H
+#define MU_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "mu_hash.h"
+#include "mu_log.h"
+#include "mu_username.h"
+
+#define MU_APPLICATION_ID 0x4D4C5553	/* "MLUS" */
+#define MU_SCHEMA_VERSION 1
+
+struct sqlite3;
+struct mu_store;
+
+/* One user as the module needs it. */
+struct mu_user {
+	int64_t id;
+	char name[MU_NAME_MAX + 1];
+	char hash[MU_HASH_MAX];
+	bool disabled;
+	bool domain_disabled;
+	bool has_expires;
+	int64_t expires;
+	int64_t pw_changed;
+	bool force_change;
+	bool locked;		/* admin lock */
+};
+
+/* Open an existing store read-write.  Never creates a file, refuses a
+ * symlink, checks application_id and user_version, sets the busy timeout
+ * (ms), defensive mode and trusted_schema=OFF.  On failure logs one line
+ * saying why and returns MU_E_STORE with *out NULL. */
+int mu_store_open(const char *path, unsigned long busy_ms,
+		  const struct mu_log *log, struct mu_store **out);
+
+/* Close; NULL is fine.  Safe after fork: a child does not close its
+ * parent's connection, it only forgets it. */
+void mu_store_close(struct mu_store *st);
+
+/* The connection, for the CLI's administrative statements. */
+struct sqlite3 *mu_store_db(struct mu_store *st);
+
+/* Look a canonical name up.  MU_OK, MU_E_NOUSER or MU_E_STORE.  The
+ * caller wipes u->hash (mu_user_wipe) when done. */
+int mu_store_get_user(struct mu_store *st, const char *name,
+		      struct mu_user *u);
+
+/* Replace the hash of user id if it is still old_hash (compare and swap).
+ * pw_changed is left alone: for rehashing on login.  MU_OK, MU_E_CONFLICT
+ * when the hash changed meanwhile, MU_E_STORE. */
+int mu_store_rehash(struct mu_store *st, int64_t id, const char *old_hash,
+		    const char *new_hash);
+
+/* Wipe the secret parts of a user record. */
+void mu_user_wipe(struct mu_user *u);
+
+#endif

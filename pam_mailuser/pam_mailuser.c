@@ -1,0 +1,357 @@
+/*
+ * pam_mailuser: PAM entry points.  Glue only: options, the PAM items,
+ * the conversation, and the one mapping from core errors to PAM codes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+#include <security/pam_modutil.h>
+
+#include "mu_config.h"
+#include "mu_error.h"
+#include "mu_hash.h"
+#include "mu_log.h"
+#include "mu_secret.h"
+#include "mu_store.h"
+#include "mu_username.h"
+
+#define STORE_KEY "pam_mailuser.store"
+
+enum phase { PH_AUTH, PH_ACCT };
+
+struct ctx {
+	pam_handle_t *pamh;
+	int flags;
+	struct mu_config cfg;
+	struct mu_log log;
+	const char *raw;		/* PAM_USER as given */
+	char name[MU_NAME_MAX + 1];	/* canonical, "" if refused */
+	const char *why;		/* why the name was refused */
+};
+
+static void
+pam_sink(void *arg, int prio, const char *fmt, va_list ap)
+{
+	pam_vsyslog(arg, prio, fmt, ap);
+}
+
+/* The one place where core errors become PAM codes. */
+static int
+to_pam(int err, enum phase ph)
+{
+	switch (err) {
+	case MU_OK:
+		return PAM_SUCCESS;
+	case MU_E_NOMEM:
+		return PAM_BUF_ERR;
+	case MU_E_CONFIG:
+		return PAM_SERVICE_ERR;
+	case MU_E_STORE:
+		return PAM_AUTHINFO_UNAVAIL;
+	case MU_E_NOUSER:
+	case MU_E_BADNAME:
+		return PAM_USER_UNKNOWN;
+	case MU_E_DISABLED:
+		return ph == PH_ACCT ? PAM_PERM_DENIED : PAM_AUTH_ERR;
+	case MU_E_ACCT_EXPIRED:
+		return PAM_ACCT_EXPIRED;
+	default:
+		return ph == PH_ACCT ? PAM_PERM_DENIED : PAM_AUTH_ERR;
+	}
+}
+
+/* Options, log sink and the user name. */
+static int
+setup(struct ctx *c, pam_handle_t *pamh, int flags, int argc,
+      const char **argv)
+{
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	c->pamh = pamh;
+	c->flags = flags;
+	c->log.fn = pam_sink;
+	c->log.arg = pamh;
+	if (mu_config_from_args(&c->cfg, argc, argv, &c->log) != MU_OK) {
+		pam_syslog(pamh, LOG_ERR, "configuration error: refusing "
+			   "every request");
+		return MU_E_CONFIG;
+	}
+	c->log.debug = c->cfg.debug;
+	if ((r = pam_get_user(pamh, &c->raw, NULL)) != PAM_SUCCESS) {
+		pam_syslog(pamh, LOG_NOTICE, "cannot get the user name: %s",
+			   pam_strerror(pamh, r));
+		return MU_E_BADNAME;
+	}
+	if (mu_canon(c->raw, c->cfg.default_domain, c->cfg.lowercase_local,
+		     c->name, &c->why) != MU_OK)
+		c->name[0] = '\0';
+	return MU_OK;
+}
+
+static void
+store_cleanup(pam_handle_t *pamh, void *data, int status)
+{
+	(void)pamh;
+	(void)status;
+	mu_store_close(data);
+}
+
+/* The store, opened once per PAM handle and closed by pam_end. */
+static int
+get_store(struct ctx *c, struct mu_store **out)
+{
+	const void *data = NULL;
+	struct mu_store *st;
+	int r;
+
+	if (pam_get_data(c->pamh, STORE_KEY, &data) == PAM_SUCCESS &&
+	    data != NULL) {
+		*out = (struct mu_store *)data;
+		return MU_OK;
+	}
+	if ((r = mu_store_open(c->cfg.db, c->cfg.busy_timeout, &c->log,
+			       &st)) != MU_OK)
+		return r;
+	if (pam_set_data(c->pamh, STORE_KEY, st, store_cleanup) !=
+	    PAM_SUCCESS) {
+		mu_store_close(st);
+		return MU_E_NOMEM;
+	}
+	*out = st;
+	return MU_OK;
+}
+
+static const char *
+item(pam_handle_t *pamh, int type)
+{
+	const void *v = NULL;
+
+	if (pam_get_item(pamh, type, &v) != PAM_SUCCESS || v == NULL)
+		return "";
+	return v;
+}
+
+/* The user name for log lines: canonical if valid, the raw one escaped
+ * only with audit (people type passwords into the user field). */
+static const char *
+log_name(const struct ctx *c, bool known, char *buf, size_t bufsz)
+{
+	if (known)
+		return mu_escape(buf, bufsz, c->name);
+	if (c->cfg.audit)
+		return mu_escape(buf, bufsz, c->raw);
+	return NULL;
+}
+
+/* The pam_unix-format failure line that fail2ban's pam-generic parses. */
+static void
+log_failure(const struct ctx *c, bool known)
+{
+	char ruser[128], rhost[128], tty[64], user[MU_NAME_MAX * 4 + 1];
+	const char *logname = pam_modutil_getlogin(c->pamh);
+	const char *u = log_name(c, known, user, sizeof(user));
+
+	pam_syslog(c->pamh, LOG_NOTICE, "authentication failure; logname=%s "
+		   "uid=%d euid=%d tty=%s ruser=%s rhost=%s%s%s",
+		   logname != NULL ? logname : "", (int)getuid(),
+		   (int)geteuid(),
+		   mu_escape(tty, sizeof(tty), item(c->pamh, PAM_TTY)),
+		   mu_escape(ruser, sizeof(ruser), item(c->pamh, PAM_RUSER)),
+		   mu_escape(rhost, sizeof(rhost), item(c->pamh, PAM_RHOST)),
+		   u != NULL ? "  user=" : "", u != NULL ? u : "");
+}
+
+/* Get the password: the stacked token with use_first_pass (required) or
+ * try_first_pass (if any), else a prompt.  *pw belongs to libpam. */
+static int
+get_password(struct ctx *c, const char **pw)
+{
+	const void *tok = NULL;
+	char *resp = NULL;
+	int r;
+
+	*pw = NULL;
+	if (c->cfg.use_first_pass || c->cfg.try_first_pass) {
+		r = pam_get_item(c->pamh, PAM_AUTHTOK, &tok);
+		if (r == PAM_SUCCESS && tok != NULL) {
+			*pw = tok;
+			return PAM_SUCCESS;
+		}
+		if (c->cfg.use_first_pass) {
+			pam_syslog(c->pamh, LOG_ERR, "use_first_pass: no "
+				   "password from an earlier module");
+			return PAM_AUTH_ERR;
+		}
+	}
+	r = pam_prompt(c->pamh, PAM_PROMPT_ECHO_OFF, &resp, "Password: ");
+	if (r != PAM_SUCCESS || resp == NULL) {
+		mu_free_secret(resp);
+		return r == PAM_SUCCESS ? PAM_CONV_ERR : r;
+	}
+	r = pam_set_item(c->pamh, PAM_AUTHTOK, resp);
+	mu_free_secret(resp);
+	if (r != PAM_SUCCESS)
+		return r;
+	if (pam_get_item(c->pamh, PAM_AUTHTOK, &tok) != PAM_SUCCESS ||
+	    tok == NULL)
+		return PAM_AUTH_ERR;
+	*pw = tok;
+	return PAM_SUCCESS;
+}
+
+/* After a good login: store a hash of the configured method if the old
+ * one is of another.  Failure is logged and does not change the result. */
+static void
+upgrade_hash(struct ctx *c, struct mu_store *st, const struct mu_user *u,
+	     const char *pw)
+{
+	char nh[MU_HASH_MAX];
+	int r;
+
+	if (!c->cfg.rehash || !mu_hash_needs_upgrade(u->hash, c->cfg.method))
+		return;
+	r = mu_hash_new(c->cfg.method, c->cfg.hash_cost, pw, nh, sizeof(nh));
+	if (r == MU_OK)
+		r = mu_store_rehash(st, u->id, u->hash, nh);
+	mu_wipe(nh, sizeof(nh));
+	if (r == MU_OK)
+		mu_logf(&c->log, LOG_INFO, "user %s: password hash upgraded "
+			"from %s to %s", u->name,
+			mu_hash_method_name(u->hash), c->cfg.hash);
+	else
+		mu_logf(&c->log, LOG_WARNING, "user %s: hash upgrade failed: "
+			"%s", u->name, mu_strerror(r));
+}
+
+/* Why a known user with the right password may still not log in. */
+static int
+account_state(const struct mu_user *u, const char **why)
+{
+	if (u->disabled) {
+		*why = "account disabled";
+		return MU_E_DISABLED;
+	}
+	if (u->domain_disabled) {
+		*why = "domain disabled";
+		return MU_E_DISABLED;
+	}
+	if (u->locked) {
+		*why = "account locked by an administrator";
+		return MU_E_DISABLED;
+	}
+	return MU_OK;
+}
+
+static int
+authenticate(struct ctx *c)
+{
+	struct mu_store *st = NULL;
+	struct mu_user u;
+	const char *pw, *why = NULL;
+	int r;
+
+	memset(&u, 0, sizeof(u));
+	if ((r = get_password(c, &pw)) != PAM_SUCCESS)
+		return r;
+	if (c->name[0] == '\0') {
+		mu_hash_dummy(pw, c->cfg.method, c->cfg.hash_cost);
+		mu_logf(&c->log, LOG_DEBUG, "refused name: %s", c->why);
+		r = MU_E_BADNAME;
+		goto out;
+	}
+	if ((r = get_store(c, &st)) != MU_OK)
+		goto out;
+	if ((r = mu_store_get_user(st, c->name, &u)) == MU_E_NOUSER)
+		mu_hash_dummy(pw, c->cfg.method, c->cfg.hash_cost);
+	if (r != MU_OK)
+		goto out;
+	r = mu_hash_verify(pw, u.hash, c->cfg.method, c->cfg.hash_cost, NULL);
+	if (r != MU_OK)
+		goto out;
+	if ((r = account_state(&u, &why)) != MU_OK) {
+		mu_logf(&c->log, LOG_NOTICE, "user %s: login refused: %s",
+			u.name, why);
+		goto out;
+	}
+	upgrade_hash(c, st, &u, pw);
+	if (pam_set_item(c->pamh, PAM_USER, u.name) != PAM_SUCCESS) {
+		r = MU_E_NOMEM;
+		goto out;
+	}
+	mu_logf(&c->log, LOG_DEBUG, "user %s: authenticated", u.name);
+out:
+	if (r != MU_OK && r != MU_E_STORE && r != MU_E_NOMEM)
+		log_failure(c, r != MU_E_NOUSER && r != MU_E_BADNAME);
+	mu_user_wipe(&u);
+	return to_pam(r, PH_AUTH);
+}
+
+PAM_EXTERN int
+pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
+		    const char **argv)
+{
+	struct ctx c;
+	int r;
+
+	if ((r = setup(&c, pamh, flags, argc, argv)) != MU_OK)
+		return r == MU_E_CONFIG ? PAM_SERVICE_ERR : PAM_USER_UNKNOWN;
+	return authenticate(&c);
+}
+
+PAM_EXTERN int
+pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	(void)pamh;
+	(void)flags;
+	(void)argc;
+	(void)argv;
+	return PAM_SUCCESS;
+}
+
+static int
+account(struct ctx *c)
+{
+	struct mu_store *st = NULL;
+	struct mu_user u;
+	const char *why = NULL;
+	int r;
+
+	if (c->name[0] == '\0')
+		return PAM_USER_UNKNOWN;
+	if ((r = get_store(c, &st)) == MU_OK)
+		r = mu_store_get_user(st, c->name, &u);
+	if (r != MU_OK)
+		return to_pam(r, PH_ACCT);
+	if ((r = account_state(&u, &why)) != MU_OK) {
+		mu_logf(&c->log, LOG_NOTICE, "user %s: account refused: %s",
+			u.name, why);
+	} else if (u.has_expires && u.expires <= (int64_t)time(NULL)) {
+		mu_logf(&c->log, LOG_NOTICE, "user %s: account expired",
+			u.name);
+		r = MU_E_ACCT_EXPIRED;
+	} else if (u.force_change) {
+		mu_logf(&c->log, LOG_NOTICE, "user %s: password change "
+			"required", u.name);
+		mu_user_wipe(&u);
+		return PAM_NEW_AUTHTOK_REQD;
+	}
+	mu_user_wipe(&u);
+	return to_pam(r, PH_ACCT);
+}
+
+PAM_EXTERN int
+pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct ctx c;
+	int r;
+
+	if ((r = setup(&c, pamh, flags, argc, argv)) != MU_OK)
+		return r == MU_E_CONFIG ? PAM_SERVICE_ERR : PAM_USER_UNKNOWN;
+	return account(&c);
+}

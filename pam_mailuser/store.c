@@ -1,0 +1,229 @@
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mu_error.h"
+#include "mu_secret.h"
+#include "mu_store.h"
+
+struct mu_store {
+	sqlite3 *db;
+	pid_t pid;		/* process that opened it */
+	const struct mu_log *log;
+	char path[256];		/* for log lines (may be cut) */
+};
+
+static int
+fail(const struct mu_log *log, const char *path, const char *what,
+     const char *detail)
+{
+	mu_logf(log, LOG_ERR, "store %s: %s%s%s", path, what,
+		detail != NULL ? ": " : "", detail != NULL ? detail : "");
+	return MU_E_STORE;
+}
+
+/* Check the file before SQLite sees it, for a clear message. */
+static int
+precheck(const char *path, const struct mu_log *log)
+{
+	struct stat sb;
+
+	if (lstat(path, &sb) != 0)
+		return fail(log, path, "cannot open", strerror(errno));
+	if (S_ISLNK(sb.st_mode))
+		return fail(log, path, "refusing a symbolic link", NULL);
+	if (!S_ISREG(sb.st_mode))
+		return fail(log, path, "not a regular file", NULL);
+	return MU_OK;
+}
+
+static int
+check_schema(sqlite3 *db, const char *path, const struct mu_log *log)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, ret;
+	sqlite3_int64 app, ver;
+
+	rc = sqlite3_prepare_v2(db, "SELECT (SELECT application_id FROM "
+				"pragma_application_id), (SELECT user_version "
+				"FROM pragma_user_version)", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return fail(log, path, "not a usable database",
+			    sqlite3_errmsg(db));
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		ret = fail(log, path, rc == SQLITE_BUSY ? "busy (locked)" :
+			   "not a usable database", sqlite3_errmsg(db));
+		goto out;
+	}
+	app = sqlite3_column_int64(st, 0);
+	ver = sqlite3_column_int64(st, 1);
+	if (app != MU_APPLICATION_ID) {
+		ret = fail(log, path, "not a mailuser store (wrong "
+			   "application_id)", NULL);
+		goto out;
+	}
+	if (ver != MU_SCHEMA_VERSION) {
+		mu_logf(log, LOG_ERR, "store %s: schema version %lld, this "
+			"module knows %d (run mailuser-admin migrate)", path,
+			(long long)ver, MU_SCHEMA_VERSION);
+		ret = MU_E_STORE;
+		goto out;
+	}
+	ret = MU_OK;
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int
+mu_store_open(const char *path, unsigned long busy_ms,
+	      const struct mu_log *log, struct mu_store **out)
+{
+	struct mu_store *st;
+	int rc, ret;
+
+	*out = NULL;
+	if ((ret = precheck(path, log)) != MU_OK)
+		return ret;
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return MU_E_NOMEM;
+	st->pid = getpid();
+	st->log = log;
+	snprintf(st->path, sizeof(st->path), "%s", path);
+	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+			     SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX |
+			     SQLITE_OPEN_PRIVATECACHE, NULL);
+	if (rc != SQLITE_OK) {
+		ret = fail(log, path, "cannot open",
+			   st->db != NULL ? sqlite3_errmsg(st->db) :
+			   sqlite3_errstr(rc));
+		goto err;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, (int)busy_ms);
+	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(st->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	sqlite3_db_config(st->db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0,
+			  NULL);
+	sqlite3_db_config(st->db, SQLITE_DBCONFIG_ENABLE_FKEY, 1, NULL);
+	if ((ret = check_schema(st->db, path, log)) != MU_OK)
+		goto err;
+	*out = st;
+	return MU_OK;
+err:
+	sqlite3_close(st->db);
+	free(st);
+	return ret;
+}
+
+void
+mu_store_close(struct mu_store *st)
+{
+	if (st == NULL)
+		return;
+	/* A forked child must not touch the parent's connection. */
+	if (st->pid == getpid())
+		sqlite3_close(st->db);
+	free(st);
+}
+
+sqlite3 *
+mu_store_db(struct mu_store *st)
+{
+	return st->db;
+}
+
+static void
+copy_text(sqlite3_stmt *s, int col, char *dst, size_t dstsz)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+	int n = sqlite3_column_bytes(s, col);
+
+	if (t == NULL || n < 0 || (size_t)n >= dstsz) {
+		dst[0] = '\0';
+		return;
+	}
+	memcpy(dst, t, (size_t)n);
+	dst[n] = '\0';
+}
+
+int
+mu_store_get_user(struct mu_store *st, const char *name, struct mu_user *u)
+{
+	static const char sql[] =
+	    "SELECT u.id, u.name, u.hash, u.disabled, d.disabled, u.expires, "
+	    "u.pw_changed, u.force_change, u.locked_at IS NOT NULL "
+	    "FROM users u JOIN domains d ON d.id = u.domain_id "
+	    "WHERE u.name = ?1";
+	sqlite3_stmt *s = NULL;
+	int rc, ret;
+
+	memset(u, 0, sizeof(*u));
+	rc = sqlite3_prepare_v3(st->db, sql, sizeof(sql), 0, &s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	if (rc != SQLITE_OK)
+		return fail(st->log, st->path, "lookup failed",
+			    sqlite3_errmsg(st->db));
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		ret = MU_E_NOUSER;
+	} else if (rc == SQLITE_ROW) {
+		u->id = sqlite3_column_int64(s, 0);
+		copy_text(s, 1, u->name, sizeof(u->name));
+		copy_text(s, 2, u->hash, sizeof(u->hash));
+		u->disabled = sqlite3_column_int(s, 3) != 0;
+		u->domain_disabled = sqlite3_column_int(s, 4) != 0;
+		u->has_expires = sqlite3_column_type(s, 5) != SQLITE_NULL;
+		u->expires = sqlite3_column_int64(s, 5);
+		u->pw_changed = sqlite3_column_int64(s, 6);
+		u->force_change = sqlite3_column_int(s, 7) != 0;
+		u->locked = sqlite3_column_int(s, 8) != 0;
+		ret = MU_OK;
+	} else {
+		ret = fail(st->log, st->path, rc == SQLITE_BUSY ?
+			   "busy (locked past busy_timeout)" : "lookup failed",
+			   sqlite3_errmsg(st->db));
+	}
+	sqlite3_finalize(s);
+	return ret;
+}
+
+int
+mu_store_rehash(struct mu_store *st, int64_t id, const char *old_hash,
+		const char *new_hash)
+{
+	static const char sql[] =
+	    "UPDATE users SET hash = ?1 WHERE id = ?2 AND hash = ?3";
+	sqlite3_stmt *s = NULL;
+	int rc, ret;
+
+	rc = sqlite3_prepare_v2(st->db, sql, sizeof(sql), &s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(s, 1, new_hash, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 2, id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(s, 3, old_hash, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE)
+		ret = sqlite3_changes(st->db) == 1 ? MU_OK : MU_E_CONFLICT;
+	else
+		ret = fail(st->log, st->path, "rehash failed",
+			   sqlite3_errmsg(st->db));
+	sqlite3_finalize(s);
+	return ret;
+}
+
+void
+mu_user_wipe(struct mu_user *u)
+{
+	if (u != NULL)
+		mu_wipe(u->hash, sizeof(u->hash));
+}

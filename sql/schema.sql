@@ -1,0 +1,88 @@
+-- pam_mailuser store, schema version 1.
+--
+-- Applied by "mailuser-admin init" to an empty file, in one transaction.
+-- The module never runs this: it checks application_id and user_version
+-- and refuses any other file.  Changes after version 1 go into
+-- sql/migrations/NNNN.sql, where NNNN is the version the file produces
+-- from NNNN-1; schema.sql is then updated to the same end state.
+--
+-- Times are seconds since the Unix epoch (UTC).  Day counts are days.
+-- Policy columns that are NULL inherit from the domain, then from the
+-- configuration file.
+
+PRAGMA application_id = 1296848211;  -- 0x4D4C5553, "MLUS"
+PRAGMA user_version = 1;
+
+CREATE TABLE domains (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT    NOT NULL UNIQUE,
+    disabled    INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+    max_days    INTEGER CHECK (max_days   >= 0),
+    min_days    INTEGER CHECK (min_days   >= 0),
+    warn_days   INTEGER CHECK (warn_days  >= 0),
+    grace_days  INTEGER CHECK (grace_days >= 0),
+    created     INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE users (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT    NOT NULL UNIQUE,   -- canonical local@domain
+    domain_id     INTEGER NOT NULL REFERENCES domains(id),
+    hash          TEXT    NOT NULL,          -- crypt(3) string
+    disabled      INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+    expires       INTEGER,                   -- account expiry; NULL = never
+    pw_changed    INTEGER NOT NULL,          -- last password change
+    force_change  INTEGER NOT NULL DEFAULT 0 CHECK (force_change IN (0, 1)),
+    max_days      INTEGER CHECK (max_days   >= 0),
+    min_days      INTEGER CHECK (min_days   >= 0),
+    warn_days     INTEGER CHECK (warn_days  >= 0),
+    grace_days    INTEGER CHECK (grace_days >= 0),
+    locked_at     INTEGER,                   -- admin lock; NULL = not locked
+    lock_reason   TEXT,
+    created       INTEGER NOT NULL
+) STRICT;
+CREATE INDEX users_domain ON users(domain_id);
+
+-- Old password hashes, for "not among the last N passwords".
+CREATE TABLE pw_history (
+    id       INTEGER PRIMARY KEY,
+    user_id  INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    hash     TEXT    NOT NULL,
+    changed  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX pw_history_user ON pw_history(user_id, id);
+
+-- Authentication failures per user and source (PAM_RHOST or "unknown").
+CREATE TABLE failures (
+    user_id       INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    source        TEXT    NOT NULL,
+    count         INTEGER NOT NULL,
+    first_fail    INTEGER NOT NULL,
+    last_fail     INTEGER NOT NULL,
+    locked_until  INTEGER,                   -- NULL = not locked
+    PRIMARY KEY (user_id, source)
+) STRICT, WITHOUT ROWID;
+
+-- crypt() outputs of recent wrong passwords, computed with the user's own
+-- salt: a repeated stale password is recognised without storing anything
+-- weaker than the user's hash.
+CREATE TABLE recent_failures (
+    id       INTEGER PRIMARY KEY,
+    user_id  INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    digest   TEXT    NOT NULL,
+    at       INTEGER NOT NULL
+) STRICT;
+CREATE INDEX recent_failures_user ON recent_failures(user_id, id);
+
+-- Who changed what.  Never a password or a hash.
+CREATE TABLE audit (
+    id       INTEGER PRIMARY KEY,
+    at       INTEGER NOT NULL,
+    uid      INTEGER,
+    actor    TEXT,
+    tool     TEXT    NOT NULL,
+    action   TEXT    NOT NULL,
+    account  TEXT,
+    detail   TEXT
+) STRICT;
+CREATE INDEX audit_at ON audit(at);

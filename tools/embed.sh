@@ -1,0 +1,7 @@
+#!/bin/sh
+# Turn standard input into a C string constant named $1, for embedding
+# sql/schema.sql in mailuser-admin.
+name=$1
+printf 'static const char %s[] =\n' "$name"
+sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/\t"/' -e 's/$/\\n"/'
+printf '\t;\n'
