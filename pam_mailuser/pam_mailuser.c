@@ -168,19 +168,22 @@ log_failure(const struct ctx *c, bool known)
 }
 
 /* Get the password: the stacked token with use_first_pass (required) or
- * try_first_pass (if any), else a prompt.  *pw belongs to libpam. */
+ * try_first_pass (if any), else a prompt; *stacked says which.  With
+ * prompt_only, always prompt.  *pw belongs to libpam. */
 static int
-get_password(struct ctx *c, const char **pw)
+get_password(struct ctx *c, bool prompt_only, const char **pw, bool *stacked)
 {
 	const void *tok = NULL;
 	char *resp = NULL;
 	int r;
 
 	*pw = NULL;
-	if (c->cfg.use_first_pass || c->cfg.try_first_pass) {
+	*stacked = false;
+	if (!prompt_only && (c->cfg.use_first_pass || c->cfg.try_first_pass)) {
 		r = pam_get_item(c->pamh, PAM_AUTHTOK, &tok);
 		if (r == PAM_SUCCESS && tok != NULL) {
 			*pw = tok;
+			*stacked = true;
 			return PAM_SUCCESS;
 		}
 		if (c->cfg.use_first_pass) {
@@ -254,10 +257,11 @@ authenticate(struct ctx *c)
 	struct mu_store *st = NULL;
 	struct mu_user u;
 	const char *pw, *why = NULL;
+	bool stacked;
 	int r;
 
 	memset(&u, 0, sizeof(u));
-	if ((r = get_password(c, &pw)) != PAM_SUCCESS)
+	if ((r = get_password(c, false, &pw, &stacked)) != PAM_SUCCESS)
 		return r;
 	if (c->name[0] == '\0') {
 		mu_hash_dummy(pw, c->cfg.method, c->cfg.hash_cost);
@@ -272,6 +276,15 @@ authenticate(struct ctx *c)
 	if (r != MU_OK)
 		goto out;
 	r = mu_hash_verify(pw, u.hash, c->cfg.method, c->cfg.hash_cost, NULL);
+	if (r != MU_OK && stacked && c->cfg.try_first_pass) {
+		/* the earlier module's password is not ours: ask */
+		if ((r = get_password(c, true, &pw, &stacked)) != PAM_SUCCESS) {
+			mu_user_wipe(&u);
+			return r;
+		}
+		r = mu_hash_verify(pw, u.hash, c->cfg.method,
+				   c->cfg.hash_cost, NULL);
+	}
 	if (r != MU_OK)
 		goto out;
 	if ((r = account_state(&u, &why)) != MU_OK) {

@@ -1,0 +1,28 @@
+/* Test helper module: sets PAM_AUTHTOK to its first argument, so that
+ * use_first_pass can be tested (libpam refuses an application setting
+ * PAM_AUTHTOK and clears it when pam_authenticate starts). */
+#include <security/pam_modules.h>
+
+int pam_sm_authenticate(pam_handle_t *, int, int, const char **);
+int pam_sm_setcred(pam_handle_t *, int, int, const char **);
+
+int
+pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
+		    const char **argv)
+{
+	(void)flags;
+	if (argc < 1)
+		return PAM_SERVICE_ERR;
+	return pam_set_item(pamh, PAM_AUTHTOK, argv[0]) == PAM_SUCCESS ?
+	    PAM_IGNORE : PAM_SERVICE_ERR;
+}
+
+int
+pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	(void)pamh;
+	(void)flags;
+	(void)argc;
+	(void)argv;
+	return PAM_SUCCESS;
+}

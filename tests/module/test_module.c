@@ -1,0 +1,591 @@
+/*
+ * Module tests: the built pam_mailuser.so loaded by the real libpam
+ * through pam_start_confdir() and a service file written into a temporary
+ * directory.  Every check asserts an exact PAM return code.
+ *
+ *   test_module BUILD_DIR
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <security/pam_appl.h>
+
+#include "../tap.h"
+#include "mu_hash.h"
+#include "schema_sql.h"
+
+static char dir[] = "/tmp/mu-module-XXXXXX";
+static char db[PATH_MAX], conf[PATH_MAX];
+static char module[PATH_MAX + 32], settok[PATH_MAX + 32];
+
+/* ---- fixtures ------------------------------------------------------- */
+
+static void
+die(const char *what)
+{
+	fprintf(stderr, "test_module: %s: %s\n", what, strerror(errno));
+	exit(2);
+}
+
+static void
+sql(const char *path, const char *fmt, ...)
+{
+	char *text;
+	char *err = NULL;
+	sqlite3 *h;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if ((text = sqlite3_vmprintf(fmt, ap)) == NULL)
+		die("sqlite3_vmprintf");
+	va_end(ap);
+	if (sqlite3_open(path, &h) != SQLITE_OK ||
+	    sqlite3_exec(h, text, NULL, NULL, &err) != SQLITE_OK) {
+		fprintf(stderr, "sql %s: %s\n", text, err ? err :
+			sqlite3_errmsg(h));
+		exit(2);
+	}
+	sqlite3_close(h);
+	sqlite3_free(text);
+}
+
+static long long
+count(const char *path, const char *query)
+{
+	sqlite3 *h;
+	sqlite3_stmt *s;
+	long long n = -1;
+
+	if (sqlite3_open(path, &h) == SQLITE_OK &&
+	    sqlite3_prepare_v2(h, query, -1, &s, NULL) == SQLITE_OK) {
+		if (sqlite3_step(s) == SQLITE_ROW)
+			n = sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+	}
+	sqlite3_close(h);
+	return n;
+}
+
+static void
+text_of(const char *path, const char *query, char *out, size_t outsz)
+{
+	sqlite3 *h;
+	sqlite3_stmt *s;
+
+	out[0] = '\0';
+	if (sqlite3_open(path, &h) == SQLITE_OK &&
+	    sqlite3_prepare_v2(h, query, -1, &s, NULL) == SQLITE_OK) {
+		if (sqlite3_step(s) == SQLITE_ROW &&
+		    sqlite3_column_text(s, 0) != NULL)
+			snprintf(out, outsz, "%s",
+				 (const char *)sqlite3_column_text(s, 0));
+		sqlite3_finalize(s);
+	}
+	sqlite3_close(h);
+}
+
+static void
+hash_of(const char *method, unsigned long cost, const char *pw, char *out)
+{
+	if (mu_hash_new(mu_method_find(method), cost, pw, out,
+			MU_HASH_MAX) != 0) {
+		fprintf(stderr, "hash failed\n");
+		exit(2);
+	}
+}
+
+static void
+add_user(const char *name, const char *domain, const char *pw)
+{
+	char h[MU_HASH_MAX];
+
+	hash_of("sha512crypt", 1000, pw, h);
+	sql(db, "INSERT INTO users (name, domain_id, hash, pw_changed, created)"
+	    " VALUES ('%q', (SELECT id FROM domains WHERE name = '%q'), '%q',"
+	    " strftime('%%s','now'), strftime('%%s','now'))", name, domain, h);
+}
+
+static void
+make_store(void)
+{
+	char pw511[MU_PASS_MAX + 1];
+
+	sql(db, "PRAGMA journal_mode=WAL; %s", schema_sql);
+	sql(db, "INSERT INTO domains (name, created) VALUES "
+	    "('example.org', 0), ('off.example', 0)");
+	sql(db, "UPDATE domains SET disabled = 1 WHERE name = 'off.example'");
+	add_user("alice@example.org", "example.org", "alice pw 1");
+	add_user("a_c@example.org", "example.org", "underscore pw");
+	add_user("o'brien@example.org", "example.org", "quote pw");
+	add_user("dis@example.org", "example.org", "disabled pw");
+	sql(db, "UPDATE users SET disabled = 1 WHERE name = 'dis@example.org'");
+	add_user("carol@off.example", "off.example", "carol pw");
+	add_user("old@example.org", "example.org", "expired pw");
+	sql(db, "UPDATE users SET expires = 1000 WHERE name = 'old@example.org'");
+	add_user("later@example.org", "example.org", "later pw");
+	sql(db, "UPDATE users SET expires = 4102444800 WHERE name = "
+	    "'later@example.org'");
+	add_user("forced@example.org", "example.org", "forced pw");
+	sql(db, "UPDATE users SET force_change = 1 WHERE name = "
+	    "'forced@example.org'");
+	add_user("locked@example.org", "example.org", "locked pw");
+	sql(db, "UPDATE users SET locked_at = 1, lock_reason = 'test' WHERE "
+	    "name = 'locked@example.org'");
+	memset(pw511, 'L', MU_PASS_MAX);
+	pw511[MU_PASS_MAX] = '\0';
+	add_user("long@example.org", "example.org", pw511);
+	add_user("bang@example.org", "example.org", "bang pw");
+	sql(db, "UPDATE users SET hash = '!' || hash WHERE name = "
+	    "'bang@example.org'");
+}
+
+static void
+write_service(const char *name, const char *fmt, ...)
+{
+	char path[PATH_MAX];
+	FILE *f;
+	va_list ap;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((f = fopen(path, "w")) == NULL)
+		die(path);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fclose(f);
+}
+
+/* ---- driving libpam ------------------------------------------------- */
+
+struct conv_data {
+	const char *pw;
+	int calls;
+};
+
+static int
+conv(int n, const struct pam_message **msg, struct pam_response **resp,
+     void *arg)
+{
+	struct conv_data *cd = arg;
+	struct pam_response *r = calloc((size_t)n, sizeof(*r));
+	int i;
+
+	if (r == NULL)
+		return PAM_BUF_ERR;
+	cd->calls++;
+	for (i = 0; i < n; i++) {
+		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF && cd->pw != NULL)
+			r[i].resp = strdup(cd->pw);
+	}
+	*resp = r;
+	return PAM_SUCCESS;
+}
+
+struct result {
+	int start, auth, acct;
+	char user[400];
+	int calls;
+};
+
+/* One Dovecot-like transaction: auth, then account only after success. */
+static struct result
+login(const char *service, const char *user, const char *pw)
+{
+	struct conv_data cd = { pw, 0 };
+	struct pam_conv pc = { conv, &cd };
+	struct result res = { 0, -1, -1, "", 0 };
+	pam_handle_t *pamh = NULL;
+	const void *u = NULL;
+
+	res.start = pam_start_confdir(service, user, &pc, dir, &pamh);
+	if (res.start != PAM_SUCCESS)
+		return res;
+	pam_set_item(pamh, PAM_RHOST, "192.0.2.7");
+	pam_set_item(pamh, PAM_TTY, "test");
+	res.auth = pam_authenticate(pamh, 0);
+	if (res.auth == PAM_SUCCESS)
+		res.acct = pam_acct_mgmt(pamh, 0);
+	if (pam_get_item(pamh, PAM_USER, &u) == PAM_SUCCESS && u != NULL)
+		snprintf(res.user, sizeof(res.user), "%s", (const char *)u);
+	res.calls = cd.calls;
+	pam_end(pamh, res.auth);
+	return res;
+}
+
+/* Account management alone. */
+static int
+acct_only(const char *service, const char *user)
+{
+	struct conv_data cd = { NULL, 0 };
+	struct pam_conv pc = { conv, &cd };
+	pam_handle_t *pamh = NULL;
+	int r;
+
+	if ((r = pam_start_confdir(service, user, &pc, dir, &pamh)) !=
+	    PAM_SUCCESS)
+		return r;
+	r = pam_acct_mgmt(pamh, 0);
+	pam_end(pamh, r);
+	return r;
+}
+
+static void
+expect(const char *what, const char *service, const char *user,
+       const char *pw, int auth, int acct)
+{
+	struct result r = login(service, user, pw);
+
+	CHECK(r.start == PAM_SUCCESS && r.auth == auth && r.acct == acct,
+	      "%s: auth %s, account %s", what, pam_strerror(NULL, auth),
+	      acct < 0 ? "not run" : pam_strerror(NULL, acct));
+	if (r.auth != auth || r.acct != acct)
+		printf("#   got start=%d auth=%d (%s) acct=%d\n", r.start, r.auth,
+		       pam_strerror(NULL, r.auth), r.acct);
+}
+
+/* ---- the cases ------------------------------------------------------ */
+
+static void
+test_basic(void)
+{
+	char pw511[MU_PASS_MAX + 2];
+	struct result r;
+	long long before;
+
+	expect("good password", "mail", "alice@example.org", "alice pw 1",
+	       PAM_SUCCESS, PAM_SUCCESS);
+	r = login("mail", "Alice@EXAMPLE.org", "alice pw 1");
+	CHECK(r.auth == PAM_SUCCESS && strcmp(r.user, "alice@example.org") == 0,
+	      "mixed case login succeeds and PAM_USER becomes canonical "
+	      "(%s)", r.user);
+	r = login("mail", "alice", "alice pw 1");
+	CHECK(r.auth == PAM_SUCCESS && strcmp(r.user, "alice@example.org") == 0,
+	      "bare name gets default_domain (%s)", r.user);
+	expect("wrong password", "mail", "alice@example.org", "alice pw 2",
+	       PAM_AUTH_ERR, -1);
+	expect("password with a trailing newline", "mail",
+	       "alice@example.org", "alice pw 1\n", PAM_AUTH_ERR, -1);
+	expect("empty password", "mail", "alice@example.org", "",
+	       PAM_AUTH_ERR, -1);
+	before = count(db, "SELECT (SELECT count(*) FROM users) + (SELECT "
+		       "count(*) FROM failures) + (SELECT count(*) FROM audit) "
+		       "+ (SELECT count(*) FROM domains)");
+	expect("unknown user", "mail", "nobody@example.org", "x",
+	       PAM_USER_UNKNOWN, -1);
+	expect("unknown domain", "mail", "alice@example.com", "alice pw 1",
+	       PAM_USER_UNKNOWN, -1);
+	expect("invalid name", "mail", "a b@example.org", "x",
+	       PAM_USER_UNKNOWN, -1);
+	expect("system user root", "mail", "root", "x", PAM_USER_UNKNOWN, -1);
+	CHECK(count(db, "SELECT (SELECT count(*) FROM users) + (SELECT "
+		    "count(*) FROM failures) + (SELECT count(*) FROM audit) + "
+		    "(SELECT count(*) FROM domains)") == before,
+	      "unknown users write no rows");
+	expect("disabled user, right password", "mail", "dis@example.org",
+	       "disabled pw", PAM_AUTH_ERR, -1);
+	CHECK(acct_only("mail", "dis@example.org") == PAM_PERM_DENIED,
+	      "disabled user: account PAM_PERM_DENIED");
+	expect("disabled domain, right password", "mail",
+	       "carol@off.example", "carol pw", PAM_AUTH_ERR, -1);
+	CHECK(acct_only("mail", "carol@off.example") == PAM_PERM_DENIED,
+	      "disabled domain: account PAM_PERM_DENIED");
+	expect("admin-locked user, right password", "mail",
+	       "locked@example.org", "locked pw", PAM_AUTH_ERR, -1);
+	CHECK(acct_only("mail", "locked@example.org") == PAM_PERM_DENIED,
+	      "admin-locked user: account PAM_PERM_DENIED");
+	expect("account expired", "mail", "old@example.org", "expired pw",
+	       PAM_SUCCESS, PAM_ACCT_EXPIRED);
+	expect("account expiring in the future", "mail", "later@example.org",
+	       "later pw", PAM_SUCCESS, PAM_SUCCESS);
+	expect("forced password change", "mail", "forced@example.org",
+	       "forced pw", PAM_SUCCESS, PAM_NEW_AUTHTOK_REQD);
+	CHECK(acct_only("mail", "nobody@example.org") == PAM_USER_UNKNOWN,
+	      "unknown user: account PAM_USER_UNKNOWN");
+	expect("'!'-prefixed hash never matches", "mail", "bang@example.org",
+	       "bang pw", PAM_AUTH_ERR, -1);
+
+	memset(pw511, 'L', MU_PASS_MAX);
+	pw511[MU_PASS_MAX] = '\0';
+	expect("511-byte password", "mail", "long@example.org", pw511,
+	       PAM_SUCCESS, PAM_SUCCESS);
+	pw511[MU_PASS_MAX] = 'L';
+	pw511[MU_PASS_MAX + 1] = '\0';
+	expect("512-byte password refused", "mail", "long@example.org", pw511,
+	       PAM_AUTH_ERR, -1);
+	expect("no conversation answer", "mail", "alice@example.org", NULL,
+	       PAM_CONV_ERR, -1);
+}
+
+static void
+test_sql_metachars(void)
+{
+	expect("'%' does not match like LIKE", "mail", "a%c@example.org",
+	       "underscore pw", PAM_USER_UNKNOWN, -1);
+	expect("'_' is literal", "mail", "abc@example.org", "underscore pw",
+	       PAM_USER_UNKNOWN, -1);
+	expect("a real '_' user", "mail", "a_c@example.org", "underscore pw",
+	       PAM_SUCCESS, PAM_SUCCESS);
+	expect("quote in a real name", "mail", "o'brien@example.org",
+	       "quote pw", PAM_SUCCESS, PAM_SUCCESS);
+	expect("SQL injection attempt", "mail",
+	       "x'or'1'='1'--@example.org", "x", PAM_USER_UNKNOWN, -1);
+	expect("SQL injection with a semicolon", "mail",
+	       "x';DROP;TABLE;users;--@example.org", "x", PAM_USER_UNKNOWN,
+	       -1);
+	CHECK(count(db, "SELECT count(*) FROM users") == 11,
+	      "users table intact");
+}
+
+static void
+test_rehash(void)
+{
+	char h[MU_HASH_MAX];
+
+	add_user("legacy@example.org", "example.org", "legacy pw");
+	add_user("keep@example.org", "example.org", "keep pw");
+	text_of(db, "SELECT hash FROM users WHERE name='legacy@example.org'",
+		h, sizeof(h));
+	CHECK(strncmp(h, "$6$", 3) == 0, "legacy user starts with $6$");
+	expect("good login with a $6$ hash, yescrypt configured", "yes",
+	       "legacy@example.org", "legacy pw", PAM_SUCCESS, PAM_SUCCESS);
+	text_of(db, "SELECT hash FROM users WHERE name='legacy@example.org'",
+		h, sizeof(h));
+	CHECK(strncmp(h, "$y$", 3) == 0, "hash upgraded to $y$");
+	expect("upgraded hash still logs in", "yes", "legacy@example.org",
+	       "legacy pw", PAM_SUCCESS, PAM_SUCCESS);
+	expect("wrong password does not rehash", "yes", "keep@example.org",
+	       "nope", PAM_AUTH_ERR, -1);
+	text_of(db, "SELECT hash FROM users WHERE name='keep@example.org'", h,
+		sizeof(h));
+	CHECK(strncmp(h, "$6$", 3) == 0, "hash kept after a wrong password");
+	expect("good login with rehash=no", "norehash", "keep@example.org",
+	       "keep pw", PAM_SUCCESS, PAM_SUCCESS);
+	text_of(db, "SELECT hash FROM users WHERE name='keep@example.org'", h,
+		sizeof(h));
+	CHECK(strncmp(h, "$6$", 3) == 0, "rehash=no keeps $6$");
+}
+
+/* A failed rehash (store busy for writing) does not change the result. */
+static void
+test_rehash_busy(void)
+{
+	sqlite3 *h;
+	char hash[MU_HASH_MAX];
+
+	if (sqlite3_open(db, &h) != SQLITE_OK ||
+	    sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		die("begin immediate");
+	expect("good login while another process holds the write lock",
+	       "yesfast", "keep@example.org", "keep pw", PAM_SUCCESS,
+	       PAM_SUCCESS);
+	sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(h);
+	text_of(db, "SELECT hash FROM users WHERE name='keep@example.org'",
+		hash, sizeof(hash));
+	CHECK(strncmp(hash, "$6$", 3) == 0, "rehash skipped under the lock");
+}
+
+static void
+test_first_pass(void)
+{
+	struct result r;
+
+	r = login("settok", "alice@example.org", "not this one");
+	CHECK(r.auth == PAM_SUCCESS && r.calls == 0,
+	      "use_first_pass: stacked token used, conversation not called "
+	      "(calls %d)", r.calls);
+	r = login("settok_wrong", "alice@example.org", "alice pw 1");
+	CHECK(r.auth == PAM_AUTH_ERR && r.calls == 0,
+	      "use_first_pass: wrong stacked token fails without prompting");
+	r = login("firstpass_none", "alice@example.org", "alice pw 1");
+	CHECK(r.auth == PAM_AUTH_ERR && r.calls == 0,
+	      "use_first_pass without a token fails without prompting");
+	r = login("trypass", "alice@example.org", "alice pw 1");
+	CHECK(r.auth == PAM_SUCCESS && r.calls == 0,
+	      "try_first_pass: stacked token used");
+	r = login("trypass_wrong", "alice@example.org", "alice pw 1");
+	CHECK(r.auth == PAM_SUCCESS && r.calls == 1,
+	      "try_first_pass: wrong stacked token, then the prompt");
+	r = login("trypass_none", "alice@example.org", "alice pw 1");
+	CHECK(r.auth == PAM_SUCCESS && r.calls == 1,
+	      "try_first_pass without a token prompts");
+	r = login("mail", "alice@example.org", "alice pw 1");
+	CHECK(r.calls == 1, "default: one prompt (%d)", r.calls);
+}
+
+static void
+test_store_errors(void)
+{
+	char p[PATH_MAX + 32];
+	struct stat sb;
+	sqlite3 *h;
+
+	snprintf(p, sizeof(p), "%s/missing.db", dir);
+	expect("missing store", "missing", "alice@example.org", "alice pw 1",
+	       PAM_AUTHINFO_UNAVAIL, -1);
+	CHECK(stat(p, &sb) != 0 && errno == ENOENT,
+	      "missing store: no file created");
+	CHECK(acct_only("missing", "alice@example.org") ==
+	      PAM_AUTHINFO_UNAVAIL, "missing store: account "
+	      "PAM_AUTHINFO_UNAVAIL");
+	expect("store path is a symlink", "symlink", "alice@example.org",
+	       "alice pw 1", PAM_AUTHINFO_UNAVAIL, -1);
+	expect("wrong application_id", "wrongapp", "alice@example.org",
+	       "alice pw 1", PAM_AUTHINFO_UNAVAIL, -1);
+	expect("unknown schema version", "wrongver", "alice@example.org",
+	       "alice pw 1", PAM_AUTHINFO_UNAVAIL, -1);
+	expect("not a database", "garbage", "alice@example.org",
+	       "alice pw 1", PAM_AUTHINFO_UNAVAIL, -1);
+	expect("store is a directory", "isdir", "alice@example.org",
+	       "alice pw 1", PAM_AUTHINFO_UNAVAIL, -1);
+
+	/* Exclusive locking mode keeps every other connection out. */
+	if (sqlite3_open(db, &h) != SQLITE_OK ||
+	    sqlite3_exec(h, "PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; "
+			 "UPDATE domains SET created = created; COMMIT",
+			 NULL, NULL, NULL) != SQLITE_OK)
+		die("exclusive lock");
+	expect("store locked past busy_timeout", "busy", "alice@example.org",
+	       "alice pw 1", PAM_AUTHINFO_UNAVAIL, -1);
+	sqlite3_close(h);
+	expect("lock released: login works again", "mail",
+	       "alice@example.org", "alice pw 1", PAM_SUCCESS, PAM_SUCCESS);
+}
+
+static void
+test_options(void)
+{
+	expect("unknown option: fail closed", "badopt", "alice@example.org",
+	       "alice pw 1", PAM_SERVICE_ERR, -1);
+	CHECK(acct_only("badopt", "alice@example.org") == PAM_SERVICE_ERR,
+	      "unknown option: account fails closed");
+	expect("out-of-range option: fail closed", "badrange",
+	       "alice@example.org", "alice pw 1", PAM_SERVICE_ERR, -1);
+	expect("missing conf= file: fail closed", "badconf",
+	       "alice@example.org", "alice pw 1", PAM_SERVICE_ERR, -1);
+	expect("debug and audit accepted", "debug", "nobody@example.org",
+	       "x", PAM_USER_UNKNOWN, -1);
+}
+
+static void
+setup(void)
+{
+	char p[PATH_MAX + 32];
+	FILE *f;
+
+	if (mkdtemp(dir) == NULL)
+		die("mkdtemp");
+	snprintf(db, sizeof(db), "%s/mail.db", dir);
+	snprintf(conf, sizeof(conf), "%s/mailuser.conf", dir);
+	make_store();
+	if ((f = fopen(conf, "w")) == NULL)
+		die(conf);
+	fprintf(f, "# test configuration\ndb = %s\nhash = sha512crypt\n"
+		"hash_cost = 1000\ndefault_domain = example.org\n", db);
+	fclose(f);
+	chmod(conf, 0600);
+
+#define M(extra) "auth required %s conf=%s " extra "\n" \
+	"account required %s conf=%s " extra "\n", module, conf, module, conf
+	write_service("mail", M(""));
+	write_service("yes", M("hash=yescrypt hash_cost=1"));
+	write_service("yesfast", M("hash=yescrypt hash_cost=1 busy_timeout=50"));
+	write_service("norehash", M("hash=yescrypt hash_cost=1 rehash=no"));
+	write_service("debug", M("debug audit"));
+	write_service("badopt", M("colour=blue"));
+	write_service("badrange", M("busy_timeout=999999"));
+	write_service("busy", M("busy_timeout=100"));
+	write_service("firstpass_none", M("use_first_pass"));
+	write_service("trypass_none", M("try_first_pass"));
+	write_service("settok", "auth requisite %s [alice pw 1]\n"
+		      "auth required %s conf=%s use_first_pass\n", settok,
+		      module, conf);
+	write_service("settok_wrong", "auth requisite %s wrong\n"
+		      "auth required %s conf=%s use_first_pass\n", settok,
+		      module, conf);
+	write_service("trypass", "auth requisite %s [alice pw 1]\n"
+		      "auth required %s conf=%s try_first_pass\n", settok,
+		      module, conf);
+	write_service("trypass_wrong", "auth requisite %s wrong\n"
+		      "auth required %s conf=%s try_first_pass\n", settok,
+		      module, conf);
+	write_service("badconf", "auth required %s conf=%s/nope.conf\n",
+		      module, dir);
+#undef M
+	snprintf(p, sizeof(p), "%s/missing.db", dir);
+	write_service("missing", "auth required %s conf=%s db=%s\n"
+		      "account required %s conf=%s db=%s\n", module, conf, p,
+		      module, conf, p);
+}
+
+/* Services whose store is a broken copy of the real one. */
+static void
+setup_broken(void)
+{
+	char p[PATH_MAX + 32];
+	FILE *f;
+
+#define SVC(name, file) \
+	snprintf(p, sizeof(p), "%s/%s", dir, file); \
+	write_service(name, "auth required %s conf=%s db=%s\n" \
+		      "account required %s conf=%s db=%s\n", module, conf, p, \
+		      module, conf, p)
+	SVC("symlink", "link.db");
+	if (symlink(db, p) != 0)
+		die("symlink");
+	SVC("wrongapp", "app.db");
+	sql(p, "PRAGMA application_id = 42; %s", schema_sql + 0);
+	sql(p, "PRAGMA application_id = 42");
+	SVC("wrongver", "ver.db");
+	sql(p, "%s", schema_sql);
+	sql(p, "PRAGMA user_version = 99");
+	SVC("garbage", "garbage.db");
+	if ((f = fopen(p, "w")) == NULL)
+		die(p);
+	fputs("this is not an SQLite database, just some text that is long "
+	      "enough to look like a header of something else entirely.\n", f);
+	fclose(f);
+	SVC("isdir", "dir.db");
+	if (mkdir(p, 0700) != 0)
+		die(p);
+#undef SVC
+}
+
+int
+main(int argc, char **argv)
+{
+	char real[PATH_MAX], cmd[PATH_MAX + 32];
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: test_module BUILD_DIR\n");
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (realpath(argv[1], real) == NULL)
+		die(argv[1]);
+	snprintf(module, sizeof(module), "%s/pam_mailuser.so", real);
+	snprintf(settok, sizeof(settok), "%s/pam_settok.so", real);
+	setup();
+	setup_broken();
+
+	test_basic();
+	test_sql_metachars();
+	test_rehash();
+	test_rehash_busy();
+	test_first_pass();
+	test_store_errors();
+	test_options();
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		printf("# could not remove %s\n", dir);
+	return tap_failed != 0;
+}
