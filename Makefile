@@ -39,7 +39,7 @@ LIB       = $(B)/libmailuser.a
 MODULE    = $(B)/pam_mailuser.so
 ADMIN     = $(B)/mailuser-admin
 TESTBIN   = $(B)/test_unit $(B)/test_module $(B)/test_symbols \
-            $(B)/pam_settok.so
+            $(B)/pam_settok.so $(B)/pamtry
 
 # Build and test dependencies, by Debian package name.
 DEPS_BUILD = gcc make pkg-config libpam0g-dev libcrypt-dev libcrack2-dev \
@@ -83,6 +83,9 @@ $(B)/test_symbols: $(B)/tests/module/test_symbols.o
 $(B)/pam_settok.so: $(B)/tests/module/pam_settok.o
 	$(CC) -shared -o $@ $< $(ALL_LDFLAGS) -Wl,--no-undefined -lpam
 
+$(B)/pamtry: $(B)/tests/tools/pamtry.o
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) -lpam
+
 asan:
 	$(MAKE) B=build/asan SAN=1 tests
 
@@ -91,7 +94,7 @@ check: deps
 	$(MAKE) asan
 	sh tests/run.sh
 
-demo: deps all
+demo: deps all $(B)/pamtry
 	sh tests/demo.sh $(B)
 
 deps:

@@ -1,0 +1,64 @@
+#!/bin/sh
+# Run every test suite and print one closing line "N passed, N failed".
+#
+# Each suite prints one line per check, "ok - ..." or "not ok - ...".
+# A suite that exits non-zero without a "not ok" line (a crash, a
+# sanitizer report, a valgrind error) counts as one failure.  Full output
+# of each suite is kept in build/test-logs/.
+#
+#   sh tests/run.sh            everything (make check builds first)
+#   sh tests/run.sh PATTERN    only suites whose name contains PATTERN
+
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 2
+logs=build/test-logs
+mkdir -p "$logs"
+only=${1:-}
+passed=0
+failed=0
+
+suite() {
+	name=$1
+	shift
+	case "$name" in *"$only"*) ;; *) return 0 ;; esac
+	log="$logs/$(echo "$name" | tr ' /' '__').log"
+	start=$(date +%s)
+	"$@" >"$log" 2>&1
+	rc=$?
+	p=$(grep -c '^ok' "$log")
+	f=$(grep -c '^not ok' "$log")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+		echo "not ok - $name: exited with status $rc" >>"$log"
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+	printf '%-34s %4d passed, %d failed (%ss)\n' "$name" "$p" "$f" \
+		"$(($(date +%s) - start))"
+	if [ "$f" -ne 0 ]; then
+		grep -A4 '^not ok' "$log" | sed 's/^/    /' | head -60
+		echo "    (full log: $log)"
+	fi
+}
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+VG="valgrind --quiet --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite,indirect --suppressions=tests/valgrind.supp"
+
+for b in build build/asan; do
+	suite "$b: unit" "$b/test_unit"
+	suite "$b: module" "$b/test_module" "$b"
+	suite "$b: exports" "$b/test_symbols" "$b/pam_mailuser.so"
+	suite "$b: cli" sh tests/cli/test_cli.sh "$b"
+done
+suite "valgrind: unit" $VG build/test_unit
+suite "valgrind: module" $VG build/test_module build
+suite "man pages" sh tests/lint_man.sh
+for t in tests/integration/*.sh; do
+	[ -f "$t" ] || continue
+	suite "integration: $(basename "$t" .sh)" sh "$t" build
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
