@@ -74,7 +74,7 @@ tests: all $(TESTBIN)
 $(B)/test_unit: $(B)/tests/unit/test_unit.o $(LIB)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS)
 
-$(B)/test_module: $(B)/tests/module/test_module.o $(LIB)
+$(B)/test_module: $(B)/tests/module/test_module.o $(B)/tests/module/harness.o $(LIB)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS) -ldl
 
 $(B)/test_symbols: $(B)/tests/module/test_symbols.o

@@ -43,6 +43,10 @@ static const struct opt opts[] = {
 	{ "audit",           T_BOOL,   F(audit),           0, 0, O_BOTH },
 	{ "use_first_pass",  T_BOOL,   F(use_first_pass),  0, 0, O_ARG },
 	{ "try_first_pass",  T_BOOL,   F(try_first_pass),  0, 0, O_ARG },
+	{ "deny",            T_ULONG,  F(deny),            0, 1000000, O_BOTH },
+	{ "deny_total",      T_ULONG,  F(deny_total),      0, 1000000, O_BOTH },
+	{ "fail_interval",   T_ULONG,  F(fail_interval),   1, 31536000, O_BOTH },
+	{ "unlock_time",     T_ULONG,  F(unlock_time),     0, 31536000, O_BOTH },
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
@@ -57,6 +61,10 @@ mu_config_defaults(struct mu_config *cfg)
 	cfg->lowercase_local = true;
 	cfg->rehash = true;
 	cfg->busy_timeout = 5000;
+	cfg->deny = 5;
+	cfg->deny_total = 50;
+	cfg->fail_interval = 900;
+	cfg->unlock_time = 900;
 	cfg->method = mu_method_find(cfg->hash);
 }
 

@@ -22,6 +22,7 @@ mu_strerror(int err)
 	case MU_E_IO:		return "input/output error";
 	case MU_E_NODOMAIN:	return "no such domain";
 	case MU_E_NOTEMPTY:	return "domain has users";
+	case MU_E_LOCKED:	return "locked after too many failures";
 	}
 	return "unknown error";
 }

@@ -26,6 +26,11 @@ struct mu_config {
 	bool audit;
 	bool use_first_pass;
 	bool try_first_pass;
+	/* brute-force defence (mu_lockout.h) */
+	unsigned long deny;
+	unsigned long deny_total;
+	unsigned long fail_interval;
+	unsigned long unlock_time;
 	/* derived by mu_config_finish() */
 	const struct mu_method *method;
 };

@@ -22,6 +22,7 @@ enum mu_err {
 	MU_E_IO = -15,		/* system call failed */
 	MU_E_NODOMAIN = -16,	/* no such domain */
 	MU_E_NOTEMPTY = -17,	/* domain still has users */
+	MU_E_LOCKED = -18,	/* locked after too many failures */
 };
 
 /* Static English text for an error code; never NULL. */

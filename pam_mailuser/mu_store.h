@@ -41,6 +41,9 @@ int mu_store_open(const char *path, unsigned long busy_ms,
  * parent's connection, it only forgets it. */
 void mu_store_close(struct mu_store *st);
 
+/* Log "store PATH: what: SQLite's last error message". */
+void mu_store_log(struct mu_store *st, int prio, const char *what);
+
 /* The connection, for the CLI's administrative statements. */
 struct sqlite3 *mu_store_db(struct mu_store *st);
 

@@ -15,6 +15,7 @@
 #include "mu_config.h"
 #include "mu_error.h"
 #include "mu_hash.h"
+#include "mu_lockout.h"
 #include "mu_log.h"
 #include "mu_secret.h"
 #include "mu_store.h"
@@ -232,6 +233,62 @@ upgrade_hash(struct ctx *c, struct mu_store *st, const struct mu_user *u,
 			"%s", u->name, mu_strerror(r));
 }
 
+/* The source of a login for the counters: PAM_RHOST, or "unknown". */
+static void
+get_source(const struct ctx *c, char *out, size_t outsz)
+{
+	const char *rhost = item(c->pamh, PAM_RHOST);
+
+	snprintf(out, outsz, "%s", *rhost != '\0' ? rhost : MU_SOURCE_UNKNOWN);
+}
+
+static const char *
+fmt_time(int64_t t, char *buf, size_t bufsz)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (t == MU_FOREVER)
+		return "an administrator unlocks it";
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, bufsz, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		snprintf(buf, bufsz, "%lld", (long long)t);
+	return buf;
+}
+
+static bool
+lockout_on(const struct mu_config *cfg)
+{
+	return cfg->deny != 0 || cfg->deny_total != 0;
+}
+
+/* Count a wrong password; log when this failure engaged a lock. */
+static void
+count_failure(struct ctx *c, struct mu_store *st, const struct mu_user *u,
+	      const char *source, const char *digest, int64_t now)
+{
+	struct mu_fail_policy p = { c->cfg.deny, c->cfg.deny_total,
+				    c->cfg.fail_interval, c->cfg.unlock_time };
+	char src[MU_SOURCE_MAX * 4 + 1], when[64];
+	bool counted, engaged, all;
+	int64_t until;
+
+	if (!lockout_on(&c->cfg) ||
+	    mu_fail_record(st, u->id, source, digest, now, &p, &counted,
+			   &engaged, &all, &until) != MU_OK)
+		return;
+	if (!counted)
+		mu_logf(&c->log, LOG_INFO, "user %s: same wrong password "
+			"again from %s: not counted", u->name,
+			mu_escape(src, sizeof(src), source));
+	if (engaged)
+		mu_logf(&c->log, LOG_WARNING, "user %s: too many failures%s%s:"
+			" locked for %s until %s", u->name, all ? "" : " from ",
+			all ? "" : mu_escape(src, sizeof(src), source),
+			all ? "every source" : "that source",
+			fmt_time(until, when, sizeof(when)));
+}
+
 /* Why a known user with the right password may still not log in. */
 static int
 account_state(const struct mu_user *u, const char **why)
@@ -251,12 +308,72 @@ account_state(const struct mu_user *u, const char **why)
 	return MU_OK;
 }
 
+/* Verify the password of a known user, asking again with try_first_pass
+ * when the stacked one does not fit.  digest gets the crypt output of a
+ * wrong password (for the stale-password check). */
+static int
+verify(struct ctx *c, const struct mu_user *u, const char **pw, bool stacked,
+       char *digest)
+{
+	int r;
+
+	r = mu_hash_verify(*pw, u->hash, c->cfg.method, c->cfg.hash_cost,
+			   digest);
+	if (r != MU_OK && stacked && c->cfg.try_first_pass) {
+		/* the earlier module's password is not ours: ask */
+		if (get_password(c, true, pw, &stacked) != PAM_SUCCESS)
+			return r;
+		r = mu_hash_verify(*pw, u->hash, c->cfg.method,
+				   c->cfg.hash_cost, digest);
+	}
+	return r;
+}
+
+/* After the password check: locks, account state, counters, rehash. */
+static int
+decide(struct ctx *c, struct mu_store *st, const struct mu_user *u,
+       const char *pw, int verified, const char *digest)
+{
+	struct mu_lock_state ls = { false, false, 0, false };
+	char source[MU_SOURCE_MAX + 1], src[sizeof(source) * 4], when[64];
+	const char *why = NULL;
+	int64_t now = (int64_t)time(NULL);
+	int r;
+
+	get_source(c, source, sizeof(source));
+	if (lockout_on(&c->cfg) &&
+	    (r = mu_fail_state(st, u->id, source, now, &ls)) != MU_OK)
+		return r;
+	if (verified != MU_OK)
+		count_failure(c, st, u, source, digest, now);
+	if (ls.locked) {
+		mu_logf(&c->log, LOG_NOTICE, "user %s: locked for %s until %s",
+			u->name, ls.all ? "every source" :
+			mu_escape(src, sizeof(src), source),
+			fmt_time(ls.until, when, sizeof(when)));
+		return verified != MU_OK ? verified : MU_E_LOCKED;
+	}
+	if (verified != MU_OK)
+		return verified;
+	if ((r = account_state(u, &why)) != MU_OK) {
+		mu_logf(&c->log, LOG_NOTICE, "user %s: login refused: %s",
+			u->name, why);
+		return r;
+	}
+	if (ls.has_row && mu_fail_reset(st, u->id, source) != MU_OK)
+		mu_logf(&c->log, LOG_WARNING, "user %s: could not reset the "
+			"failure count", u->name);
+	upgrade_hash(c, st, u, pw);
+	return MU_OK;
+}
+
 static int
 authenticate(struct ctx *c)
 {
 	struct mu_store *st = NULL;
 	struct mu_user u;
-	const char *pw, *why = NULL;
+	char digest[MU_HASH_MAX];
+	const char *pw;
 	bool stacked;
 	int r;
 
@@ -275,24 +392,9 @@ authenticate(struct ctx *c)
 		mu_hash_dummy(pw, c->cfg.method, c->cfg.hash_cost);
 	if (r != MU_OK)
 		goto out;
-	r = mu_hash_verify(pw, u.hash, c->cfg.method, c->cfg.hash_cost, NULL);
-	if (r != MU_OK && stacked && c->cfg.try_first_pass) {
-		/* the earlier module's password is not ours: ask */
-		if ((r = get_password(c, true, &pw, &stacked)) != PAM_SUCCESS) {
-			mu_user_wipe(&u);
-			return r;
-		}
-		r = mu_hash_verify(pw, u.hash, c->cfg.method,
-				   c->cfg.hash_cost, NULL);
-	}
-	if (r != MU_OK)
+	r = verify(c, &u, &pw, stacked, digest);
+	if ((r = decide(c, st, &u, pw, r, digest)) != MU_OK)
 		goto out;
-	if ((r = account_state(&u, &why)) != MU_OK) {
-		mu_logf(&c->log, LOG_NOTICE, "user %s: login refused: %s",
-			u.name, why);
-		goto out;
-	}
-	upgrade_hash(c, st, &u, pw);
 	if (pam_set_item(c->pamh, PAM_USER, u.name) != PAM_SUCCESS) {
 		r = MU_E_NOMEM;
 		goto out;
@@ -302,6 +404,7 @@ out:
 	if (r != MU_OK && r != MU_E_STORE && r != MU_E_NOMEM)
 		log_failure(c, r != MU_E_NOUSER && r != MU_E_BADNAME);
 	mu_user_wipe(&u);
+	mu_wipe(digest, sizeof(digest));
 	return to_pam(r, PH_AUTH);
 }
 

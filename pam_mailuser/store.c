@@ -113,6 +113,9 @@ mu_store_open(const char *path, unsigned long busy_ms,
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_ENABLE_FKEY, 1, NULL);
 	if ((ret = check_schema(st->db, path, log)) != MU_OK)
 		goto err;
+	/* WAL: a commit is durable at the next checkpoint; no fsync per
+	 * failure counted */
+	sqlite3_exec(st->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
 	*out = st;
 	return MU_OK;
 err:
@@ -130,6 +133,13 @@ mu_store_close(struct mu_store *st)
 	if (st->pid == getpid())
 		sqlite3_close(st->db);
 	free(st);
+}
+
+void
+mu_store_log(struct mu_store *st, int prio, const char *what)
+{
+	mu_logf(st->log, prio, "store %s: %s: %s", st->path, what,
+		sqlite3_errmsg(st->db));
 }
 
 sqlite3 *

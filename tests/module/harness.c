@@ -1,0 +1,200 @@
+/*
+ * Shared fixtures for the module tests: a store made with SQLite, PAM
+ * service files in a temporary directory, and one Dovecot-like PAM
+ * transaction through the real libpam.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../tap.h"
+#include "harness.h"
+#include "mu_hash.h"
+
+char dir[64] = "/tmp/mu-module-XXXXXX";
+char db[PATH_MAX], conf[PATH_MAX];
+char module[PATH_MAX + 32], settok[PATH_MAX + 32];
+const char *rhost = "192.0.2.7";
+
+void
+die(const char *what)
+{
+	fprintf(stderr, "test: %s: %s\n", what, strerror(errno));
+	exit(2);
+}
+
+void
+sql(const char *path, const char *fmt, ...)
+{
+	char *text;
+	char *err = NULL;
+	sqlite3 *h;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if ((text = sqlite3_vmprintf(fmt, ap)) == NULL)
+		die("sqlite3_vmprintf");
+	va_end(ap);
+	if (sqlite3_open(path, &h) != SQLITE_OK ||
+	    sqlite3_exec(h, text, NULL, NULL, &err) != SQLITE_OK) {
+		fprintf(stderr, "sql %s: %s\n", text, err ? err :
+			sqlite3_errmsg(h));
+		exit(2);
+	}
+	sqlite3_close(h);
+	sqlite3_free(text);
+}
+
+long long
+count(const char *path, const char *query)
+{
+	sqlite3 *h;
+	sqlite3_stmt *s;
+	long long n = -1;
+
+	if (sqlite3_open(path, &h) == SQLITE_OK &&
+	    sqlite3_prepare_v2(h, query, -1, &s, NULL) == SQLITE_OK) {
+		if (sqlite3_step(s) == SQLITE_ROW)
+			n = sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+	}
+	sqlite3_close(h);
+	return n;
+}
+
+void
+text_of(const char *path, const char *query, char *out, size_t outsz)
+{
+	sqlite3 *h;
+	sqlite3_stmt *s;
+
+	out[0] = '\0';
+	if (sqlite3_open(path, &h) == SQLITE_OK &&
+	    sqlite3_prepare_v2(h, query, -1, &s, NULL) == SQLITE_OK) {
+		if (sqlite3_step(s) == SQLITE_ROW &&
+		    sqlite3_column_text(s, 0) != NULL)
+			snprintf(out, outsz, "%s",
+				 (const char *)sqlite3_column_text(s, 0));
+		sqlite3_finalize(s);
+	}
+	sqlite3_close(h);
+}
+
+void
+hash_of(const char *method, unsigned long cost, const char *pw, char *out)
+{
+	if (mu_hash_new(mu_method_find(method), cost, pw, out,
+			MU_HASH_MAX) != 0) {
+		fprintf(stderr, "hash failed\n");
+		exit(2);
+	}
+}
+
+void
+add_user(const char *name, const char *domain, const char *pw)
+{
+	char h[MU_HASH_MAX];
+
+	hash_of("sha512crypt", 1000, pw, h);
+	sql(db, "INSERT INTO users (name, domain_id, hash, pw_changed, created)"
+	    " VALUES ('%q', (SELECT id FROM domains WHERE name = '%q'), '%q',"
+	    " strftime('%%s','now'), strftime('%%s','now'))", name, domain, h);
+}
+
+void
+write_service(const char *name, const char *fmt, ...)
+{
+	char path[PATH_MAX];
+	FILE *f;
+	va_list ap;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((f = fopen(path, "w")) == NULL)
+		die(path);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fclose(f);
+}
+
+/* ---- driving libpam ------------------------------------------------- */
+
+int
+conv(int n, const struct pam_message **msg, struct pam_response **resp,
+     void *arg)
+{
+	struct conv_data *cd = arg;
+	struct pam_response *r = calloc((size_t)n, sizeof(*r));
+	int i;
+
+	if (r == NULL)
+		return PAM_BUF_ERR;
+	cd->calls++;
+	for (i = 0; i < n; i++) {
+		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF && cd->pw != NULL)
+			r[i].resp = strdup(cd->pw);
+	}
+	*resp = r;
+	return PAM_SUCCESS;
+}
+
+/* One Dovecot-like transaction: auth, then account only after success. */
+struct result
+login(const char *service, const char *user, const char *pw)
+{
+	struct conv_data cd = { pw, 0 };
+	struct pam_conv pc = { conv, &cd };
+	struct result res = { 0, -1, -1, "", 0 };
+	pam_handle_t *pamh = NULL;
+	const void *u = NULL;
+
+	res.start = pam_start_confdir(service, user, &pc, dir, &pamh);
+	if (res.start != PAM_SUCCESS)
+		return res;
+	if (rhost != NULL)
+		pam_set_item(pamh, PAM_RHOST, rhost);
+	pam_set_item(pamh, PAM_TTY, "test");
+	res.auth = pam_authenticate(pamh, 0);
+	if (res.auth == PAM_SUCCESS)
+		res.acct = pam_acct_mgmt(pamh, 0);
+	if (pam_get_item(pamh, PAM_USER, &u) == PAM_SUCCESS && u != NULL)
+		snprintf(res.user, sizeof(res.user), "%s", (const char *)u);
+	res.calls = cd.calls;
+	pam_end(pamh, res.auth);
+	return res;
+}
+
+/* Account management alone. */
+int
+acct_only(const char *service, const char *user)
+{
+	struct conv_data cd = { NULL, 0 };
+	struct pam_conv pc = { conv, &cd };
+	pam_handle_t *pamh = NULL;
+	int r;
+
+	if ((r = pam_start_confdir(service, user, &pc, dir, &pamh)) !=
+	    PAM_SUCCESS)
+		return r;
+	r = pam_acct_mgmt(pamh, 0);
+	pam_end(pamh, r);
+	return r;
+}
+
+void
+expect(const char *what, const char *service, const char *user,
+       const char *pw, int auth, int acct)
+{
+	struct result r = login(service, user, pw);
+
+	CHECK(r.start == PAM_SUCCESS && r.auth == auth && r.acct == acct,
+	      "%s: auth %s, account %s", what, pam_strerror(NULL, auth),
+	      acct < 0 ? "not run" : pam_strerror(NULL, acct));
+	if (r.auth != auth || r.acct != acct)
+		printf("#   got start=%d auth=%d (%s) acct=%d\n", r.start, r.auth,
+		       pam_strerror(NULL, r.auth), r.acct);
+}
+

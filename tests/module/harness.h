@@ -1,0 +1,49 @@
+/* Shared fixtures of the module tests (harness.c). */
+#ifndef HARNESS_H
+#define HARNESS_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#include <security/pam_appl.h>
+
+extern char dir[64];	/* temporary directory; mkdtemp template */
+extern char db[PATH_MAX], conf[PATH_MAX];
+extern char module[PATH_MAX + 32], settok[PATH_MAX + 32];
+extern const char *rhost;	/* PAM_RHOST of login(); NULL for none */
+
+struct conv_data {
+	const char *pw;
+	int calls;
+};
+
+struct result {
+	int start, auth, acct;
+	char user[400];
+	int calls;
+};
+
+void die(const char *what);
+/* Run SQL (sqlite3_mprintf format: %q quotes) on the store at path. */
+void sql(const char *path, const char *fmt, ...);
+/* First column of the first row of query, as a number or text. */
+long long count(const char *path, const char *query);
+void text_of(const char *path, const char *query, char *out, size_t outsz);
+void hash_of(const char *method, unsigned long cost, const char *pw,
+	     char *out);
+/* Add a user with a sha512crypt rounds=1000 hash of pw. */
+void add_user(const char *name, const char *domain, const char *pw);
+/* Write dir/name, a PAM service file. */
+void write_service(const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int conv(int n, const struct pam_message **msg, struct pam_response **resp,
+	 void *arg);
+/* One Dovecot-like transaction: auth, then account only after success. */
+struct result login(const char *service, const char *user, const char *pw);
+/* Account management alone. */
+int acct_only(const char *service, const char *user);
+/* login() and check both return codes (acct -1: not run). */
+void expect(const char *what, const char *service, const char *user,
+	    const char *pw, int auth, int acct);
+
+#endif
