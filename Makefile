@@ -39,14 +39,15 @@ LIB       = $(B)/libmailuser.a
 MODULE    = $(B)/pam_mailuser.so
 ADMIN     = $(B)/mailuser-admin
 TESTBIN   = $(B)/test_unit $(B)/test_module $(B)/test_symbols \
-            $(B)/pam_settok.so $(B)/pamtry
+            $(B)/pam_settok.so $(B)/pamtry $(B)/bench_pam
 
 # Build and test dependencies, by Debian package name.
 DEPS_BUILD = gcc make pkg-config libpam0g-dev libcrypt-dev libcrack2-dev \
              cracklib-runtime libsqlite3-dev
-DEPS_TEST  = sqlite3 mandoc valgrind jq pamtester
+DEPS_TEST  = sqlite3 mandoc valgrind jq pamtester db-util libpam-pwdfile
+DEPS_BENCH = db-util libpam-pwdfile linux-perf
 
-.PHONY: all check demo deps install uninstall clean tests asan
+.PHONY: all check demo deps install uninstall clean tests asan bench bench-deps
 all: $(MODULE) $(ADMIN)
 
 $(B)/%.o: %.c $(HDRS)
@@ -86,6 +87,9 @@ $(B)/pam_settok.so: $(B)/tests/module/pam_settok.o
 $(B)/pamtry: $(B)/tests/tools/pamtry.o
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) -lpam
 
+$(B)/bench_pam: $(B)/tests/bench/bench_pam.o
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) -lpam -lcrypt
+
 asan:
 	$(MAKE) B=build/asan SAN=1 tests
 
@@ -96,6 +100,15 @@ check: deps
 
 demo: deps all $(B)/pamtry
 	sh tests/demo.sh $(B)
+
+# make bench: pam_mailuser beside pam_userdb and pam_pwdfile (see
+# doc/PERFORMANCE.md); fixtures are cached in $(B)/bench-cache.
+bench: bench-deps
+	$(MAKE) all $(B)/bench_pam
+	sh tests/bench/bench.sh $(B)
+
+bench-deps:
+	@$(MAKE) --no-print-directory deps DEPS_TEST="$(DEPS_TEST) $(DEPS_BENCH)"
 
 deps:
 	@missing=""; for p in $(DEPS_BUILD) $(DEPS_TEST); do \

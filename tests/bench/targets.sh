@@ -1,0 +1,97 @@
+#!/bin/sh
+# Check the benchmark's figures against the speed targets of
+# doc/PERFORMANCE.md.  Reads the results.tsv that bench.sh writes:
+#   case label p50_ms p99_ms logins_per_s logins errors authinfo_unavail
+#   results
+# Prints one "met" or "MISSED" line per target.  Informational only: the
+# exit status is 0 unless the file is missing or incomplete.
+set -eu
+tsv=${1:?usage: targets.sh RESULTS.TSV}
+[ -s "$tsv" ] || { echo "targets: no results in $tsv" >&2; exit 2; }
+
+awk -F '\t' '
+{
+	k = $1 SUBSEP $2
+	p50[k] = $3; tput[k] = $5; err[k] = $7; unavail[k] = $8
+	seen[$1] = 1
+}
+function need(c, m) {
+	if (!((c SUBSEP m) in p50)) {
+		printf "targets: no figures for %s / %s\n", c, m
+		missing = 1
+		return 0
+	}
+	return 1
+}
+function verdict(ok, text) {
+	printf "   %-6s %s\n", ok ? "met" : "MISSED", text
+	if (!ok)
+		missed++
+}
+END {
+	M = "pam_mailuser"; U = "pam_userdb"; P = "pam_pwdfile"
+	print ""
+	print "== targets (pam_mailuser)"
+	n = split("s1k s100k s1m", sz, " ")
+	for (i = 1; i <= n; i++) {
+		c = sz[i]
+		if (!need(c, M) || !need(c, U))
+			continue
+		r = p50[c, M] / p50[c, U]
+		verdict(r <= 0.8, sprintf("%-5s sha512crypt r1000 p50 %.3f ms" \
+		    " <= 0.8 x pam_userdb %.3f ms (ratio %.2f)", c,
+		    p50[c, M], p50[c, U], r))
+	}
+	if (need("s1k", M) && need("s1m", M)) {
+		r = p50["s1m", M] / p50["s1k", M]
+		verdict(r <= 1.15, sprintf("flat: 1M p50 %.3f ms within 15%%" \
+		    " of 1k p50 %.3f ms (ratio %.2f)", p50["s1m", M],
+		    p50["s1k", M], r))
+	}
+	if (need("y1k", M) && need("y1k", U)) {
+		r = p50["y1k", M] / p50["y1k", U]
+		h = ""
+		if (("y1k" SUBSEP P) in p50 && p50["y1k", P] > 0)
+			h = sprintf("; about %.1f hash computations per login," \
+			    " pam_pwdfile = 1", p50["y1k", M] / p50["y1k", P])
+		verdict(r <= 0.55, sprintf("yescrypt p50 %.3f ms <= 0.55 x" \
+		    " pam_userdb %.3f ms (ratio %.2f%s)", p50["y1k", M],
+		    p50["y1k", U], r, h))
+	}
+	if (need("wrong", M) && need("s100k", M)) {
+		d = p50["wrong", M] - p50["s100k", M]
+		verdict(d <= 1.0, sprintf("wrong password p50 %.3f ms <=" \
+		    " correct p50 %.3f ms + 1 ms (difference %+.3f ms)",
+		    p50["wrong", M], p50["s100k", M], d))
+	}
+	if (need("unknown", M) && need("wrong", M)) {
+		r = p50["unknown", M] / p50["wrong", M]
+		verdict(r >= 0.9 && r <= 1.1, sprintf("unknown user p50 %.3f" \
+		    " ms within 10%% of wrong password %.3f ms (ratio %.2f)",
+		    p50["unknown", M], p50["wrong", M], r))
+	}
+	if (need("w1", M) && need("w2", M)) {
+		r = tput["w2", M] / tput["w1", M]
+		verdict(r >= 1.8, sprintf("2 processes %.0f logins/s >= 1.8 x" \
+		    " 1 process %.0f logins/s (ratio %.2f)", tput["w2", M],
+		    tput["w1", M], r))
+	}
+	n = split("w30 w30x", cs, " ")
+	for (i = 1; i <= n; i++) {
+		c = cs[i]
+		if (!need(c, M))
+			continue
+		verdict(err[c, M] == 0 && unavail[c, M] == 0, sprintf("%-4s" \
+		    " 30 processes: %d errors, %d PAM_AUTHINFO_UNAVAIL", c,
+		    err[c, M], unavail[c, M]))
+	}
+	for (k in err) {
+		if (err[k] > 0) {
+			split(k, kk, SUBSEP)
+			printf "   note: %s / %s had %d unexpected results\n",
+			    kk[1], kk[2], err[k]
+		}
+	}
+	printf "   %d target%s missed\n", missed, missed == 1 ? "" : "s"
+	exit missing ? 2 : 0
+}' "$tsv"
