@@ -1,0 +1,154 @@
+/*
+ * mailuser-admin: declarations shared by the files of the admin tool.
+ *
+ * Error convention: the tool's functions print one message and exit
+ * (err(3)/errx(3)) on every error; an exit handler closes the store, which
+ * rolls back an unfinished transaction.  Password buffers are wiped before
+ * any message is printed.
+ */
+#ifndef ADMIN_H
+#define ADMIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <sqlite3.h>
+
+#include "mu_config.h"
+#include "mu_log.h"
+#include "mu_store.h"
+
+#define EXIT_USAGE 2		/* bad command line */
+
+/* Options a verb may take, as a mask in its verb table entry. */
+#define OPT_JSON	0x01	/* --json */
+#define OPT_PASSWORD	0x02	/* --password-stdin, --password-file, --force */
+#define OPT_INIT	0x04	/* --group, --mode */
+#define OPT_HASH	0x08	/* --method, --cost */
+
+/* Where a new password comes from. */
+enum pw_source { PW_PROMPT, PW_STDIN, PW_FILE };
+
+struct opts {
+	bool json;
+	enum pw_source pw_src;
+	const char *pw_file;
+	bool force;		/* skip the quality checks */
+	const char *group;
+	const char *mode;
+	const char *method;
+	const char *cost;
+};
+
+struct admin {
+	struct mu_config cfg;
+	struct mu_log log;
+	struct mu_store *st;	/* open store or NULL; closed at exit */
+	struct opts o;		/* options of the running verb */
+};
+
+/* A verb's function gets the positional arguments after its options. */
+typedef void verb_fn(struct admin *a, int argc, char **argv);
+
+struct verb {
+	const char *name;
+	verb_fn *fn;		/* NULL when sub names a table of verbs */
+	const struct verb *sub;
+	int opts;		/* OPT_* mask */
+	int min_args, max_args;
+};
+
+/* mailuser-admin.c */
+void usage(const char *verb) __attribute__((noreturn));
+
+/* admin_store.c: creating, checking and opening the store */
+void cmd_init(struct admin *a, int argc, char **argv);
+void cmd_check(struct admin *a, int argc, char **argv);
+/* Open the store named by the configuration (mu_store_open) and return
+ * its connection.  Exits with the core's message on failure. */
+sqlite3 *admin_open(struct admin *a);
+/* Close the store if open; for the exit handler.  Finalizes statements
+ * left by an error path first so that the close cannot fail. */
+void admin_close(struct admin *a);
+
+/* admin_db.c: statement helpers that exit with a message on any error.
+ * SQL text is always a constant; values are bound. */
+sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql);
+/* Bind text (NULL binds SQL NULL) or an integer to parameter i. */
+void db_bind_text(sqlite3_stmt *s, int i, const char *v);
+void db_bind_int(sqlite3_stmt *s, int i, int64_t v);
+/* Step: true for a row, false when done. */
+bool db_step(sqlite3_stmt *s);
+/* Step a statement that returns no rows, then finalize it. */
+void db_run(sqlite3_stmt *s);
+/* Column as text, "" for NULL. */
+const char *db_text(sqlite3_stmt *s, int col);
+/* Run constant SQL ("BEGIN IMMEDIATE", "COMMIT"). */
+void db_exec(sqlite3 *db, const char *sql);
+/* Record an administrative change in the audit table (never a password
+ * or hash).  detail may be NULL.  Call inside the change's transaction. */
+void db_audit(sqlite3 *db, const char *action, const char *account,
+	      const char *detail);
+/* Id of a canonical domain, or -1 when there is none. */
+int64_t db_domain_id(sqlite3 *db, const char *domain);
+
+/* admin_domain.c */
+void cmd_domain_add(struct admin *a, int argc, char **argv);
+void cmd_domain_del(struct admin *a, int argc, char **argv);
+void cmd_domain_list(struct admin *a, int argc, char **argv);
+void cmd_domain_enable(struct admin *a, int argc, char **argv);
+void cmd_domain_disable(struct admin *a, int argc, char **argv);
+/* Canonical form of a domain argument into out (MU_DOMAIN_MAX + 1);
+ * exits with the reason when it is refused. */
+void domain_arg(const char *arg, char *out);
+
+/* admin_user.c */
+void cmd_user_add(struct admin *a, int argc, char **argv);
+void cmd_user_del(struct admin *a, int argc, char **argv);
+void cmd_user_list(struct admin *a, int argc, char **argv);
+void cmd_user_show(struct admin *a, int argc, char **argv);
+void cmd_user_passwd(struct admin *a, int argc, char **argv);
+void cmd_user_enable(struct admin *a, int argc, char **argv);
+void cmd_user_disable(struct admin *a, int argc, char **argv);
+void cmd_user_expire(struct admin *a, int argc, char **argv);
+void cmd_hash(struct admin *a, int argc, char **argv);
+
+/* password.c */
+/* Get a new password as o says (prompt twice on /dev/tty, one line of
+ * standard input, or the first line of o->pw_file) and check it with
+ * password_check for user (NULL when there is none).  Returns a heap
+ * string to release with mu_free_secret.  On any error wipes what it
+ * read, prints one message and exits. */
+char *password_new(const struct opts *o, const char *user);
+/* Checks for a new password: its length always, its quality unless force.
+ * MU_OK, or an error code with *why set to static text. */
+int password_check(const char *pw, const char *user, bool force,
+		   const char **why);
+
+/* dates.c: times are Unix seconds, shown in UTC. */
+/* Parse YYYY-MM-DD into 00:00:00 UTC of that day.  0, or -1 when it is
+ * malformed or not a real date (years 1970 to 9999). */
+int date_parse(const char *s, int64_t *out);
+/* "YYYY-MM-DD" into buf (at least 32 bytes); "@N" when out of range. */
+char *date_fmt(int64_t t, char *buf, size_t bufsz);
+/* "YYYY-MM-DD HH:MM:SS UTC" into buf (at least 32 bytes). */
+char *time_fmt(int64_t t, char *buf, size_t bufsz);
+/* An expiry: date_fmt at midnight, time_fmt otherwise. */
+char *expiry_fmt(int64_t t, char *buf, size_t bufsz);
+
+/* json.c: a minimal writer; key NULL for array elements. */
+struct json {
+	FILE *f;
+	int n;			/* members written at this level */
+};
+void json_begin(struct json *j, FILE *f, const char *key, struct json *in,
+		char open);
+void json_end(struct json *j, char close);
+void json_str(struct json *j, const char *key, const char *v);
+void json_bool(struct json *j, const char *key, bool v);
+void json_int(struct json *j, const char *key, int64_t v);
+/* Write s as a JSON string: quoted, escaped, invalid UTF-8 as U+FFFD. */
+void json_quote(FILE *f, const char *s);
+
+#endif

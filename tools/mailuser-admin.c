@@ -1,0 +1,280 @@
+/*
+ * mailuser-admin: manage the pam_mailuser store.
+ *
+ * main() reads the global options and the configuration, then walks the
+ * verb tables: "user add" is the verb "add" in the table of "user".  The
+ * leaf verb's own options are parsed here too, from one table of long
+ * options, and refused when the verb's mask does not allow them.
+ */
+#define _GNU_SOURCE		/* program_invocation_short_name */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin.h"
+#include "mu_error.h"
+
+/* The SYNOPSIS of mailuser-admin(8), line for line. */
+static const char *const synopsis[] = {
+	"[-c conf] [-d db] command [argument ...]",
+	"init [--group group] [--mode mode]",
+	"check",
+	"domain add | del | enable | disable domain",
+	"domain list [--json]",
+	"user add | passwd [--force] [--password-stdin | --password-file file]"
+	    " user",
+	"user del | enable | disable user",
+	"user expire user date | never",
+	"user list [--json] [domain]",
+	"user show [--json] user",
+	"hash [--force] [--method method] [--cost cost] [--password-stdin |"
+	    " --password-file file]",
+};
+
+/* Print the synopsis and exit with EXIT_USAGE.  When verb is not NULL,
+ * only the lines of its first word ("user" for "user add") are shown. */
+void
+usage(const char *verb)
+{
+	const char *name = program_invocation_short_name;
+	size_t i, len = verb != NULL ? strcspn(verb, " ") : 0;
+	bool first = true;
+
+	for (i = 0; i < sizeof(synopsis) / sizeof(synopsis[0]); i++) {
+		if (verb != NULL && i > 0 &&
+		    (strncmp(synopsis[i], verb, len) != 0 ||
+		     (synopsis[i][len] != ' ' && synopsis[i][len] != '\0')))
+			continue;
+		fprintf(stderr, "%s %s %s\n", first ? "usage:" : "      ",
+			name, synopsis[i]);
+		first = false;
+	}
+	exit(EXIT_USAGE);
+}
+
+static void
+log_stderr(void *arg, int prio, const char *fmt, va_list ap)
+{
+	(void)arg;
+	(void)prio;
+	fprintf(stderr, "%s: ", program_invocation_short_name);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+static const struct verb domain_verbs[] = {
+	{ "add", cmd_domain_add, NULL, 0, 1, 1 },
+	{ "del", cmd_domain_del, NULL, 0, 1, 1 },
+	{ "list", cmd_domain_list, NULL, OPT_JSON, 0, 0 },
+	{ "enable", cmd_domain_enable, NULL, 0, 1, 1 },
+	{ "disable", cmd_domain_disable, NULL, 0, 1, 1 },
+	{ NULL, NULL, NULL, 0, 0, 0 },
+};
+
+static const struct verb user_verbs[] = {
+	{ "add", cmd_user_add, NULL, OPT_PASSWORD, 1, 1 },
+	{ "del", cmd_user_del, NULL, 0, 1, 1 },
+	{ "list", cmd_user_list, NULL, OPT_JSON, 0, 1 },
+	{ "show", cmd_user_show, NULL, OPT_JSON, 1, 1 },
+	{ "passwd", cmd_user_passwd, NULL, OPT_PASSWORD, 1, 1 },
+	{ "enable", cmd_user_enable, NULL, 0, 1, 1 },
+	{ "disable", cmd_user_disable, NULL, 0, 1, 1 },
+	{ "expire", cmd_user_expire, NULL, 0, 2, 2 },
+	{ NULL, NULL, NULL, 0, 0, 0 },
+};
+
+static const struct verb verbs[] = {
+	{ "init", cmd_init, NULL, OPT_INIT, 0, 0 },
+	{ "check", cmd_check, NULL, 0, 0, 0 },
+	{ "domain", NULL, domain_verbs, 0, 0, 0 },
+	{ "user", NULL, user_verbs, 0, 0, 0 },
+	{ "hash", cmd_hash, NULL, OPT_HASH | OPT_PASSWORD, 0, 0 },
+	{ NULL, NULL, NULL, 0, 0, 0 },
+};
+
+enum {
+	LO_JSON = 256, LO_PW_STDIN, LO_PW_FILE, LO_FORCE, LO_GROUP, LO_MODE,
+	LO_METHOD, LO_COST,
+};
+
+static const struct option longopts[] = {
+	{ "json", no_argument, NULL, LO_JSON },
+	{ "password-stdin", no_argument, NULL, LO_PW_STDIN },
+	{ "password-file", required_argument, NULL, LO_PW_FILE },
+	{ "force", no_argument, NULL, LO_FORCE },
+	{ "group", required_argument, NULL, LO_GROUP },
+	{ "mode", required_argument, NULL, LO_MODE },
+	{ "method", required_argument, NULL, LO_METHOD },
+	{ "cost", required_argument, NULL, LO_COST },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Which mask bit allows a long option. */
+static int
+opt_mask(int c)
+{
+	switch (c) {
+	case LO_JSON:
+		return OPT_JSON;
+	case LO_PW_STDIN:
+	case LO_PW_FILE:
+	case LO_FORCE:
+		return OPT_PASSWORD;
+	case LO_GROUP:
+	case LO_MODE:
+		return OPT_INIT;
+	case LO_METHOD:
+	case LO_COST:
+		return OPT_HASH;
+	}
+	return 0;
+}
+
+/* Parse the options of a leaf verb (argv[0] is the verb) into o; returns
+ * the index of the first positional argument.  There is deliberately no
+ * option that takes a password. */
+static int
+parse_opts(const struct verb *v, const char *path, int argc, char **argv,
+	   struct opts *o)
+{
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	optind = 0;		/* GNU: start afresh on this vector */
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (c == '?' || (opt_mask(c) & v->opts) == 0) {
+			if (c != '?')
+				warnx("%s: option %s not allowed", path,
+				      argv[optind - 1]);
+			usage(path);
+		}
+		switch (c) {
+		case LO_JSON:
+			o->json = true;
+			break;
+		case LO_PW_STDIN:
+		case LO_PW_FILE:
+			if (o->pw_src != PW_PROMPT)
+				errx(EXIT_USAGE, "--password-stdin and "
+				     "--password-file exclude each other");
+			o->pw_src = c == LO_PW_STDIN ? PW_STDIN : PW_FILE;
+			o->pw_file = optarg;
+			break;
+		case LO_FORCE:
+			o->force = true;
+			break;
+		case LO_GROUP:
+			o->group = optarg;
+			break;
+		case LO_MODE:
+			o->mode = optarg;
+			break;
+		case LO_METHOD:
+			o->method = optarg;
+			break;
+		case LO_COST:
+			o->cost = optarg;
+			break;
+		}
+	}
+	return optind;
+}
+
+/* Find argv[0] in table and run it, descending into sub-tables. */
+static void
+dispatch(struct admin *a, const struct verb *table, const char *parent,
+	 int argc, char **argv)
+{
+	const struct verb *v;
+	char path[64];
+	int first, n;
+
+	if (argc < 1) {
+		if (parent != NULL)
+			warnx("%s: missing command", parent);
+		usage(parent);
+	}
+	for (v = table; v->name != NULL; v++)
+		if (strcmp(v->name, argv[0]) == 0)
+			break;
+	if (v->name == NULL) {
+		warnx("unknown command \"%s%s%s\"", parent != NULL ? parent :
+		      "", parent != NULL ? " " : "", argv[0]);
+		usage(parent);
+	}
+	snprintf(path, sizeof(path), "%s%s%s", parent != NULL ? parent : "",
+		 parent != NULL ? " " : "", v->name);
+	if (v->sub != NULL) {
+		dispatch(a, v->sub, path, argc - 1, argv + 1);
+		return;
+	}
+	first = parse_opts(v, path, argc, argv, &a->o);
+	n = argc - first;
+	if (n < v->min_args || n > v->max_args) {
+		warnx("%s: %s arguments", path,
+		      n < v->min_args ? "missing" : "too many");
+		usage(path);
+	}
+	v->fn(a, n, argv + first);
+}
+
+static struct admin *exiting;
+
+static void
+at_exit(void)
+{
+	if (exiting != NULL)
+		admin_close(exiting);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static struct admin a;
+	const char *conf = NULL, *db = NULL;
+	int c;
+
+	a.log.fn = log_stderr;
+	exiting = &a;
+	if (atexit(at_exit) != 0)
+		errx(1, "atexit failed");
+	/* "+": stop at the command; its options are its own */
+	while ((c = getopt(argc, argv, "+c:d:")) != -1) {
+		switch (c) {
+		case 'c':
+			conf = optarg;
+			break;
+		case 'd':
+			db = optarg;
+			break;
+		default:
+			usage(NULL);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage(NULL);
+
+	mu_config_defaults(&a.cfg);
+	if (mu_config_load(&a.cfg, conf != NULL ? conf : MU_CONF_DEFAULT,
+			   conf != NULL, &a.log) != MU_OK)
+		exit(1);	/* the core said why */
+	if (db != NULL) {
+		if (*db == '\0' || strlen(db) >= sizeof(a.cfg.db))
+			errx(EXIT_USAGE, "-d: empty or too long path");
+		memcpy(a.cfg.db, db, strlen(db) + 1);
+	}
+	if (mu_config_finish(&a.cfg, &a.log) != MU_OK)
+		exit(1);
+	a.log.debug = a.cfg.debug;
+
+	dispatch(&a, verbs, NULL, argc, argv);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		err(1, "standard output");
+	return 0;
+}
