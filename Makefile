@@ -38,7 +38,7 @@ HDRS      = $(wildcard pam_mailuser/*.h tools/*.h) $(B)/schema_sql.h
 LIB       = $(B)/libmailuser.a
 MODULE    = $(B)/pam_mailuser.so
 ADMIN     = $(B)/mailuser-admin
-TESTBIN   = $(B)/test_unit $(B)/test_module $(B)/test_symbols \
+TESTBIN   = $(B)/test_unit $(B)/test_module $(B)/test_lockout $(B)/test_symbols \
             $(B)/pam_settok.so $(B)/pamtry $(B)/bench_pam
 
 # Build and test dependencies, by Debian package name.
@@ -77,6 +77,9 @@ $(B)/test_unit: $(B)/tests/unit/test_unit.o $(LIB)
 
 $(B)/test_module: $(B)/tests/module/test_module.o $(B)/tests/module/harness.o $(LIB)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS) -ldl
+
+$(B)/test_lockout: $(B)/tests/module/test_lockout.o $(B)/tests/module/harness.o $(LIB)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS)
 
 $(B)/test_symbols: $(B)/tests/module/test_symbols.o
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) -ldl

@@ -15,6 +15,16 @@ mu_sat_add(int64_t a, int64_t b)
 	return r;
 }
 
+int64_t
+mu_sat_sub(int64_t a, int64_t b)
+{
+	int64_t r;
+
+	if (__builtin_sub_overflow(a, b, &r))
+		return b < 0 ? INT64_MAX : INT64_MIN;
+	return r;
+}
+
 bool
 mu_fail_locked(const struct mu_fail_row *row, int64_t now)
 {
@@ -47,7 +57,7 @@ mu_fail_next(const struct mu_fail_row *old, bool exists, int64_t now,
 		fresh = false;
 	} else {
 		/* a clock stepped backwards gives elapsed < 0: in window */
-		elapsed = mu_sat_add(now, -old->first);
+		elapsed = mu_sat_sub(now, old->first);
 		fresh = elapsed >= (int64_t)p->interval ||
 		    old->locked_until != 0;	/* an expired lock */
 	}
@@ -246,8 +256,8 @@ total_in_window(sqlite3 *db, int64_t id, int64_t now, unsigned long interval,
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(s, 1, id);
 	while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t elapsed = mu_sat_add(now,
-					     -sqlite3_column_int64(s, 1));
+		int64_t elapsed = mu_sat_sub(now,
+					     sqlite3_column_int64(s, 1));
 
 		if (elapsed < (int64_t)interval)
 			*total = mu_sat_add(*total,

@@ -30,6 +30,8 @@ struct mu_fail_row {
 
 /* a + b, saturating at INT64_MAX and INT64_MIN. */
 int64_t mu_sat_add(int64_t a, int64_t b);
+/* a - b, saturating likewise. */
+int64_t mu_sat_sub(int64_t a, int64_t b);
 
 /* True when row locks at time now.  A clock stepped backwards keeps a
  * lock (now < locked_until stays true). */

@@ -49,11 +49,13 @@ VG="valgrind --quiet --error-exitcode=9 --leak-check=full --errors-for-leak-kind
 for b in build build/asan; do
 	suite "$b: unit" "$b/test_unit"
 	suite "$b: module" "$b/test_module" "$b"
+	suite "$b: lockout" "$b/test_lockout" "$b"
 	suite "$b: exports" "$b/test_symbols" "$b/pam_mailuser.so"
 	suite "$b: cli" sh tests/cli/test_cli.sh "$b"
 done
 suite "valgrind: unit" $VG build/test_unit
 suite "valgrind: module" $VG build/test_module build
+suite "valgrind: lockout" $VG build/test_lockout build
 suite "man pages" sh tests/lint_man.sh
 for t in tests/integration/*.sh; do
 	[ -f "$t" ] || continue

@@ -11,6 +11,7 @@
 #include "mu_config.h"
 #include "mu_error.h"
 #include "mu_hash.h"
+#include "mu_lockout.h"
 #include "mu_log.h"
 #include "mu_secret.h"
 #include "mu_username.h"
@@ -476,6 +477,67 @@ test_secrets(void)
 	      strcmp(mu_strerror(12345), "unknown error") == 0, "strerror");
 }
 
+static void
+test_lockout_math(void)
+{
+	const struct mu_fail_policy p = { 3, 10, 900, 600 };
+	const struct mu_fail_policy forever = { 3, 10, 900, 0 };
+	struct mu_fail_row old = { 0, 0, 0, 0 }, row;
+	bool engaged;
+
+	CHECK(mu_sat_add(INT64_MAX, 1) == INT64_MAX &&
+	      mu_sat_add(INT64_MIN, -1) == INT64_MIN &&
+	      mu_sat_add(40, 2) == 42, "saturating add");
+	engaged = mu_fail_next(&old, false, 1000, p.deny, &p, &row);
+	CHECK(!engaged && row.count == 1 && row.first == 1000 &&
+	      row.last == 1000 && row.locked_until == 0, "first failure");
+	old = row;
+	mu_fail_next(&old, true, 1100, p.deny, &p, &row);
+	old = row;
+	engaged = mu_fail_next(&old, true, 1200, p.deny, &p, &row);
+	CHECK(engaged && row.count == 3 && row.locked_until == 1800,
+	      "third failure in the window locks until now + unlock_time");
+	CHECK(mu_fail_locked(&row, 1799) && !mu_fail_locked(&row, 1800),
+	      "locked until, not at, locked_until");
+	old = row;
+	engaged = mu_fail_next(&old, true, 1300, p.deny, &p, &row);
+	CHECK(!engaged && row.count == 4 && row.locked_until == 1800,
+	      "a failure during the lock counts and does not extend it");
+	old = row;
+	engaged = mu_fail_next(&old, true, 1900, p.deny, &p, &row);
+	CHECK(!engaged && row.count == 1 && row.first == 1900 &&
+	      row.locked_until == 0, "after the lock a new count starts");
+	old = (struct mu_fail_row){ 2, 1000, 1000, 0 };
+	engaged = mu_fail_next(&old, true, 1900, p.deny, &p, &row);
+	CHECK(!engaged && row.count == 1, "window passed: count restarts");
+	engaged = mu_fail_next(&old, true, 1899, p.deny, &p, &row);
+	CHECK(engaged && row.count == 3, "window edge: 899 s still counts");
+	engaged = mu_fail_next(&old, true, 500, p.deny, &p, &row);
+	CHECK(engaged && row.count == 3,
+	      "clock stepped backwards: still in the window");
+	old = (struct mu_fail_row){ 5, 1000, 1000, 5000 };
+	CHECK(mu_fail_locked(&old, 10),
+	      "clock stepped backwards: lock holds");
+	engaged = mu_fail_next(&old, true, 10, p.deny, &p, &row);
+	CHECK(!engaged && row.count == 6 && row.locked_until == 5000,
+	      "clock stepped backwards: the lock is neither lifted nor moved");
+	old = (struct mu_fail_row){ 2, 1000, 1000, 0 };
+	engaged = mu_fail_next(&old, true, 1001, forever.deny, &forever, &row);
+	CHECK(engaged && row.locked_until == MU_FOREVER,
+	      "unlock_time=0 locks until an administrator unlocks");
+	old = (struct mu_fail_row){ 2, INT64_MAX - 5, 0, 0 };
+	engaged = mu_fail_next(&old, true, INT64_MAX - 1, p.deny, &p, &row);
+	CHECK(engaged && row.locked_until == MU_FOREVER,
+	      "lock end saturates");
+	old = (struct mu_fail_row){ INT64_MAX, 1000, 1000, 0 };
+	mu_fail_next(&old, true, 1001, 0, &p, &row);
+	CHECK(row.count == INT64_MAX && row.locked_until == 0,
+	      "count saturates; limit 0 never locks");
+	old = (struct mu_fail_row){ 1, INT64_MIN, 0, 0 };
+	mu_fail_next(&old, true, INT64_MAX, p.deny, &p, &row);
+	CHECK(row.count == 1, "huge elapsed time restarts the count");
+}
+
 int
 main(void)
 {
@@ -484,5 +546,6 @@ main(void)
 	test_options();
 	test_hashes();
 	test_secrets();
+	test_lockout_math();
 	return tap_failed != 0;
 }
