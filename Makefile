@@ -44,7 +44,8 @@ TESTBIN   = $(B)/test_unit $(B)/test_module $(B)/test_lockout $(B)/test_symbols 
 # Build and test dependencies, by Debian package name.
 DEPS_BUILD = gcc make pkg-config libpam0g-dev libcrypt-dev libcrack2-dev \
              cracklib-runtime libsqlite3-dev
-DEPS_TEST  = sqlite3 mandoc valgrind jq pamtester db-util libpam-pwdfile
+DEPS_TEST  = sqlite3 mandoc valgrind jq pamtester db-util libpam-pwdfile \
+             fail2ban python3
 DEPS_BENCH = db-util libpam-pwdfile linux-perf
 
 .PHONY: all check demo deps install uninstall clean tests asan bench bench-deps
@@ -138,12 +139,16 @@ install: all
 	install -m 0644 doc/pam_mailuser.8 doc/mailuser-admin.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 doc/mailuser.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 README sql/schema.sql $(DESTDIR)$(DOCDIR)/
+	install -d $(DESTDIR)$(DOCDIR)/fail2ban/filter.d $(DESTDIR)$(DOCDIR)/fail2ban/jail.d
+	install -m 0644 doc/fail2ban/filter.d/pam_mailuser.conf $(DESTDIR)$(DOCDIR)/fail2ban/filter.d/
+	install -m 0644 doc/fail2ban/jail.d/pam_mailuser.local $(DESTDIR)$(DOCDIR)/fail2ban/jail.d/
 
 uninstall:
 	rm -f $(DESTDIR)$(PAMDIR)/pam_mailuser.so $(DESTDIR)$(SBINDIR)/mailuser-admin \
 	    $(DESTDIR)$(MANDIR)/man8/pam_mailuser.8 $(DESTDIR)$(MANDIR)/man8/mailuser-admin.8 \
 	    $(DESTDIR)$(MANDIR)/man5/mailuser.conf.5 \
 	    $(DESTDIR)$(DOCDIR)/README $(DESTDIR)$(DOCDIR)/schema.sql
+	rm -rf $(DESTDIR)$(DOCDIR)/fail2ban
 	-rmdir $(DESTDIR)$(DOCDIR)
 
 clean:
