@@ -182,7 +182,7 @@ password_new(const struct opts *o, const char *user)
 	const char *why = NULL, *from = "standard input";
 	char *pw;
 	enum rl r;
-	int fd;
+	int fd, e;
 
 	if ((pw = malloc(PWBUF)) == NULL)
 		errx(1, "out of memory");
@@ -198,7 +198,9 @@ password_new(const struct opts *o, const char *user)
 			break;
 		}
 		r = read_line(fd, pw);
+		e = errno;
 		close(fd);
+		errno = e;
 		break;
 	default:
 		from = "/dev/tty";

@@ -328,6 +328,11 @@ t "--force does not allow an over-long password" one_error "longer than 511"
 t "refused passwords created no user" \
     eq "$(sq "SELECT count(*) FROM users WHERE name LIKE 'empty@%' OR
               name LIKE 'long@%'")" 0
+printf 'nul\000byte\n' >"$TMP/nulpw"
+mu user add --password-file "$TMP/nulpw" nul@example.org
+t "a password with a NUL byte is refused" one_error "NUL byte"
+mu user add --password-file /dev/null nul@example.org
+t "an empty password file is refused" one_error "empty password"
 printf 'File pw\nsecond line\n' >"$TMP/pwfile"
 mu user add --password-file "$TMP/pwfile" --force eve@example.org
 t "user add --password-file --force" succeeded
@@ -424,6 +429,21 @@ t "user show --json: enabled" jqt '.disabled == false'
 err_run "user disable of an unknown user" "no such user" \
     user disable nobody@example.org
 err_run "user enable of a bad name" "invalid user name" user enable 'a b'
+# An admin lock (set here directly: its command is not written yet) with
+# a reason holding quotes, a backslash, control bytes and invalid UTF-8.
+sqw "UPDATE users SET locked_at = 1700000000,
+     lock_reason = CAST(X'73617920226869225C200A200120FF20656E64' AS TEXT)
+     WHERE name = 'bob@example.org'"
+mu user show --json bob@example.org
+t "user show --json escapes strings (quotes, controls, bad UTF-8)" jqt \
+    '.locked == true and .locked_at == "2023-11-14 22:13:20 UTC" and
+     .lock_reason == "say \"hi\"\\ \n \u0001 \ufffd end"'
+mu user show bob@example.org
+t "user show: admin lock" out_has '^admin lock: +yes, since 2023-11-14 22:13:20 UTC'
+mu user list --json
+t "user list --json: state locked" jqt \
+    '.[] | select(.name == "bob@example.org") | .state == "locked" and .locked'
+sqw "UPDATE users SET locked_at = NULL, lock_reason = NULL"
 ok_run "domain disable with users" domain disable example.org
 mu user show --json bob@example.org
 t "user show --json: domain disabled" jqt '.domain_disabled == true'
