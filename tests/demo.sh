@@ -38,12 +38,14 @@ try() {
 	label=$1 user=$2 pw=$3
 	say "$label"
 	printf '    login %s with password "%s"\n' "$user" "$pw"
-	if echo "$pw" | "$B/pamtry" -d "$tmp" -r 192.0.2.10 dovecot "$user" |
-	    sed 's/^/    /'; then
-		echo "    => ACCEPTED"
+	if echo "$pw" | "$B/pamtry" -d "$tmp" -r 192.0.2.10 dovecot "$user" \
+	    >"$tmp/out"; then
+		verdict=ACCEPTED
 	else
-		echo "    => REFUSED"
+		verdict=REFUSED
 	fi
+	sed 's/^/    /' "$tmp/out"
+	echo "    => $verdict"
 }
 try "The right password, through the real libpam" alice@example.org \
     'Blue-Harbor-Lantern-42'
