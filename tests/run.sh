@@ -57,6 +57,7 @@ suite "valgrind: unit" $VG build/test_unit
 suite "valgrind: module" $VG build/test_module build
 suite "valgrind: lockout" $VG build/test_lockout build
 suite "man pages" sh tests/lint_man.sh
+suite "install" sh tests/install.sh
 for t in tests/integration/*.sh; do
 	[ -f "$t" ] || continue
 	suite "integration: $(basename "$t" .sh)" sh "$t" build
