@@ -42,7 +42,7 @@ suite() {
 	fi
 }
 
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23
+export ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1:abort_on_error=0:exitcode=23
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 VG="valgrind --quiet --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite,indirect --suppressions=tests/valgrind.supp"
 
