@@ -10,6 +10,7 @@
 
 #include "mu_config.h"
 #include "mu_error.h"
+#include "mu_strength.h"
 
 enum opt_type { T_BOOL, T_ULONG, T_PATH, T_DOMAIN, T_METHOD };
 
@@ -47,6 +48,15 @@ static const struct opt opts[] = {
 	{ "deny_total",      T_ULONG,  F(deny_total),      0, 1000000, O_BOTH },
 	{ "fail_interval",   T_ULONG,  F(fail_interval),   1, 31536000, O_BOTH },
 	{ "unlock_time",     T_ULONG,  F(unlock_time),     0, 31536000, O_BOTH },
+	{ "use_authtok",     T_BOOL,   F(use_authtok),     0, 0, O_ARG },
+	{ "retry",           T_ULONG,  F(retry),           1, 10, O_BOTH },
+	{ "minlen",          T_ULONG,  F(minlen),          1, MU_PASS_MAX, O_BOTH },
+	{ "dictpath",        T_PATH,   F(dictpath),        0, 0, O_BOTH },
+	{ "remember",        T_ULONG,  F(remember),        0, MU_REMEMBER_MAX, O_BOTH },
+	{ "maxdays",         T_ULONG,  F(maxdays),         0, MU_DAYS_MAX, O_BOTH },
+	{ "mindays",         T_ULONG,  F(mindays),         0, MU_DAYS_MAX, O_BOTH },
+	{ "warndays",        T_ULONG,  F(warndays),        0, MU_DAYS_MAX, O_BOTH },
+	{ "graced",          T_ULONG,  F(graced),          0, MU_DAYS_MAX, O_BOTH },
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
@@ -65,6 +75,11 @@ mu_config_defaults(struct mu_config *cfg)
 	cfg->deny_total = 50;
 	cfg->fail_interval = 900;
 	cfg->unlock_time = 900;
+	cfg->retry = 3;
+	cfg->minlen = 10;
+	snprintf(cfg->dictpath, sizeof(cfg->dictpath), "%s", MU_DICT_DEFAULT);
+	cfg->remember = 5;
+	cfg->warndays = 7;
 	cfg->method = mu_method_find(cfg->hash);
 }
 

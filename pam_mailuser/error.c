@@ -23,6 +23,12 @@ mu_strerror(int err)
 	case MU_E_NODOMAIN:	return "no such domain";
 	case MU_E_NOTEMPTY:	return "domain has users";
 	case MU_E_LOCKED:	return "locked after too many failures";
+	case MU_E_WEAK:	return "password refused by the quality checks";
+	case MU_E_DICT:	return "password dictionary unavailable";
+	case MU_E_TOOSOON:	return "password changed too recently";
+	case MU_E_NOTEXPIRED:	return "password not expired";
+	case MU_E_NEWTOK:	return "password change required";
+	case MU_E_PW_EXPIRED:	return "password expired";
 	}
 	return "unknown error";
 }

@@ -12,6 +12,7 @@
 #define MU_CONF_DEFAULT "/etc/mailuser.conf"
 #define MU_DB_DEFAULT "/var/lib/mailuser/mailuser.db"
 #define MU_CONF_MAXSIZE (64 * 1024)
+#define MU_DAYS_MAX 1000000	/* largest day count of an aging option */
 
 struct mu_config {
 	char conf[PATH_MAX];
@@ -31,6 +32,17 @@ struct mu_config {
 	unsigned long deny_total;
 	unsigned long fail_interval;
 	unsigned long unlock_time;
+	/* password change (pam_sm_chauthtok, mailuser-admin user passwd) */
+	bool use_authtok;
+	unsigned long retry;
+	unsigned long minlen;
+	char dictpath[PATH_MAX];
+	unsigned long remember;
+	/* aging defaults in days (mu_policy.h); domains and users override */
+	unsigned long maxdays;
+	unsigned long mindays;
+	unsigned long warndays;
+	unsigned long graced;
 	/* derived by mu_config_finish() */
 	const struct mu_method *method;
 };

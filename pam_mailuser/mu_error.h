@@ -23,6 +23,12 @@ enum mu_err {
 	MU_E_NODOMAIN = -16,	/* no such domain */
 	MU_E_NOTEMPTY = -17,	/* domain still has users */
 	MU_E_LOCKED = -18,	/* locked after too many failures */
+	MU_E_WEAK = -19,	/* new password refused by the quality checks */
+	MU_E_DICT = -20,	/* cracklib dictionary missing or unreadable */
+	MU_E_TOOSOON = -21,	/* within mindays of the last change */
+	MU_E_NOTEXPIRED = -22,	/* expired-only change, password not expired */
+	MU_E_NEWTOK = -23,	/* password must be changed (forced or aged) */
+	MU_E_PW_EXPIRED = -24,	/* password past max age plus grace */
 };
 
 /* Static English text for an error code; never NULL. */

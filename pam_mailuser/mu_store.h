@@ -8,6 +8,7 @@
 
 #include "mu_hash.h"
 #include "mu_log.h"
+#include "mu_policy.h"
 #include "mu_username.h"
 
 #define MU_APPLICATION_ID 0x4D4C5553	/* "MLUS" */
@@ -28,6 +29,9 @@ struct mu_user {
 	int64_t pw_changed;
 	bool force_change;
 	bool locked;		/* admin lock */
+	/* aging in days: the user's value, else the domain's, else
+	 * MU_INHERIT (the configuration decides: mu_aging_resolve) */
+	struct mu_aging aging;
 };
 
 /* Open an existing store read-write.  Never creates a file, refuses a

@@ -167,7 +167,11 @@ mu_store_get_user(struct mu_store *st, const char *name, struct mu_user *u)
 {
 	static const char sql[] =
 	    "SELECT u.id, u.name, u.hash, u.disabled, d.disabled, u.expires, "
-	    "u.pw_changed, u.force_change, u.locked_at IS NOT NULL "
+	    "u.pw_changed, u.force_change, u.locked_at IS NOT NULL, "
+	    "coalesce(u.max_days, d.max_days, -1), "
+	    "coalesce(u.min_days, d.min_days, -1), "
+	    "coalesce(u.warn_days, d.warn_days, -1), "
+	    "coalesce(u.grace_days, d.grace_days, -1) "
 	    "FROM users u JOIN domains d ON d.id = u.domain_id "
 	    "WHERE u.name = ?1";
 	sqlite3_stmt *s = NULL;
@@ -194,6 +198,10 @@ mu_store_get_user(struct mu_store *st, const char *name, struct mu_user *u)
 		u->pw_changed = sqlite3_column_int64(s, 6);
 		u->force_change = sqlite3_column_int(s, 7) != 0;
 		u->locked = sqlite3_column_int(s, 8) != 0;
+		u->aging.max_days = sqlite3_column_int64(s, 9);
+		u->aging.min_days = sqlite3_column_int64(s, 10);
+		u->aging.warn_days = sqlite3_column_int64(s, 11);
+		u->aging.grace_days = sqlite3_column_int64(s, 12);
 		ret = MU_OK;
 	} else {
 		ret = fail(st->log, st->path, rc == SQLITE_BUSY ?

@@ -49,6 +49,7 @@ VG="valgrind --quiet --error-exitcode=9 --leak-check=full --errors-for-leak-kind
 for b in build build/asan; do
 	suite "$b: unit" "$b/test_unit"
 	suite "$b: module" "$b/test_module" "$b"
+	suite "$b: policy" "$b/test_policy"
 	suite "$b: lockout" "$b/test_lockout" "$b"
 	suite "$b: exports" "$b/test_symbols" "$b/pam_mailuser.so"
 	suite "$b: cli" sh tests/cli/test_cli.sh "$b"
@@ -56,6 +57,7 @@ done
 suite "valgrind: unit" $VG build/test_unit
 suite "valgrind: module" $VG build/test_module build
 suite "valgrind: lockout" $VG build/test_lockout build
+suite "valgrind: policy" $VG build/test_policy
 suite "man pages" sh tests/lint_man.sh
 suite "install" sh tests/install.sh
 for t in tests/integration/*.sh; do
