@@ -20,6 +20,11 @@
 #
 # Output: the tables on standard output, also kept in BUILD/bench/, with
 # the machine-readable BUILD/bench/results.tsv and a check of the targets.
+#
+# BENCH_ALT="NAME=/path/to/pam_mailuser.so ..." runs other builds of the
+# module beside the others, each on its own copy of the stores, labelled
+# NAME, with the targets checked for each: the way to measure a change
+# before and after in one run.
 set -eu
 
 smoke=0
@@ -137,22 +142,29 @@ fixture() {	# KIND TAG N HASH
 	fi
 }
 
-# Service files and a pam_mailuser configuration per fixture set.
+# A pam_mailuser service on its own copy of a store.
+mailuser_service() {	# SERVICE MODULE TAG METHOD COST
+	cp "$cache/mailuser-$3" "$work/$1.db"
+	rm -f "$work/$1.db-wal" "$work/$1.db-shm"
+	{
+		echo "db = $work/$1.db"
+		echo "hash = $4"
+		[ "$5" = 0 ] || echo "hash_cost = $5"
+	} >"$work/$1.conf"
+	chmod 600 "$work/$1.conf"
+	printf 'auth required %s conf=%s\naccount required %s conf=%s\n' \
+	    "$2" "$work/$1.conf" "$2" "$work/$1.conf" >"$pamd/$1"
+}
+
+# Service files for every module on one fixture set.
 services() {	# TAG METHOD COST
 	tag=$1
-	cp "$cache/mailuser-$tag" "$work/mailuser-$tag.db"
-	rm -f "$work/mailuser-$tag.db-wal" "$work/mailuser-$tag.db-shm"
-	conf=$work/mailuser-$tag.conf
-	{
-		echo "db = $work/mailuser-$tag.db"
-		echo "hash = $2"
-		[ "$3" = 0 ] || echo "hash_cost = $3"
-	} >"$conf"
-	chmod 600 "$conf"
-	printf 'auth required %s conf=%s\naccount required %s conf=%s\n' \
-	    "$B/pam_mailuser.so" "$conf" "$B/pam_mailuser.so" "$conf" \
-	    >"$pamd/mailuser-$tag"
+	mailuser_service "mailuser-$tag" "$B/pam_mailuser.so" "$@"
 	list="mailuser-$tag=pam_mailuser"
+	for a in $alts; do
+		mailuser_service "alt-${a%%=*}-$tag" "${a#*=}" "$@"
+		list="$list alt-${a%%=*}-$tag=${a%%=*}"
+	done
 	if [ $have_userdb = 1 ]; then
 		printf 'auth required pam_userdb.so db=%s crypt=crypt\naccount required pam_userdb.so db=%s crypt=crypt\n' \
 		    "$cache/userdb-$tag" "$cache/userdb-$tag" >"$pamd/userdb-$tag"
@@ -168,6 +180,21 @@ services() {	# TAG METHOD COST
 
 printf 'auth required pam_permit.so\naccount required pam_permit.so\n' \
     >"$pamd/permit"
+
+alts=""
+for a in ${BENCH_ALT:-}; do
+	case "${a%%=*}" in
+	"" | *[!a-z0-9_+-]* | "$a")
+		echo "bench: BENCH_ALT: expected NAME=/path/to/pam_mailuser.so," \
+		    "not \"$a\"" >&2
+		exit 2 ;;
+	esac
+	if [ ! -f "${a#*=}" ]; then
+		echo "bench: BENCH_ALT: no such file: ${a#*=}" >&2
+		exit 2
+	fi
+	alts="$alts $a"
+done
 
 set_of() {	# TAG N METHOD COST
 	h=$(hash_of "$3" "$4")
@@ -215,9 +242,13 @@ t_fix=$(($(date +%s) - t_fix))
 	echo "pam_mailuser benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo |
 	    sed 's/.*: //'), $(uname -sr)"
-	echo "versions: pam_mailuser $(git -C "$top" describe --always --dirty 2>/dev/null || echo '?')," \
-	    "$(dpkg-query -W -f='${Package} ${Version}, ' libpam0g libpam-modules \
-	    libpam-pwdfile libdb5.3 libsqlite3-0 libcrypt1 2>/dev/null)"
+	echo "versions: pam_mailuser $(git -C "$top" describe --always --dirty 2>/dev/null || echo '?');" \
+	    "$(dpkg-query -W -f='${Package} ${Version}\n' libpam0g libpam-modules \
+	    libpam-pwdfile libdb5.3 libsqlite3-0 libcrypt1 2>/dev/null |
+	    paste -sd, - | sed 's/,/, /g')"
+	for a in $alts; do
+		echo "also measured: ${a%%=*} = ${a#*=}"
+	done
 	echo "command: make bench (fixture check/build: ${t_fix} s)"
 	echo "Every login: pam_start_confdir, PAM_RHOST/PAM_RUSER/PAM_TTY," \
 	    "pam_authenticate, pam_acct_mgmt, pam_end."
@@ -240,7 +271,7 @@ K="-k 1000"
 	case_run wrong 100k 100000 "wrong password, $S, 100k users" \
 	    $K -x -n 100 -r 5 -e auth_err
 	case_run unknown 100k 100000 "unknown user, $S configured, 100k users" \
-	    -u nouser -n 100 -r 5 -e user_unknown,auth_err
+	    $K -u nouser -n 100 -r 5 -e user_unknown,auth_err
 	case_run w1 100k 100000 "throughput, 1 process, $S, 100k users" \
 	    $K -w 1 -n 200 -r 3
 	case_run w2 100k 100000 "throughput, 2 processes, $S, 100k users" \
@@ -251,5 +282,7 @@ K="-k 1000"
 	    $K -x -w 30 -n 20 -r 3 -e auth_err
 } | tee -a "$work/results.txt"
 
-sh "$top/tests/bench/targets.sh" "$tsv" | tee -a "$work/results.txt"
+for label in pam_mailuser $alts; do
+	sh "$top/tests/bench/targets.sh" "$tsv" "${label%%=*}"
+done | tee -a "$work/results.txt"
 say "bench: results in $work/results.txt and $tsv"
