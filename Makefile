@@ -46,7 +46,8 @@ TESTBIN   = $(B)/test_unit $(B)/test_policy $(B)/test_module $(B)/test_lockout \
 DEPS_BUILD = gcc make pkg-config libpam0g-dev libcrypt-dev libcrack2-dev \
              cracklib-runtime libsqlite3-dev
 DEPS_TEST  = sqlite3 mandoc valgrind jq pamtester db-util libpam-pwdfile \
-             fail2ban python3
+             fail2ban python3 procps dovecot-imapd dovecot-pop3d sasl2-bin \
+             libsasl2-modules postfix swaks
 DEPS_BENCH = db-util libpam-pwdfile linux-perf
 
 .PHONY: all check demo deps install uninstall clean tests asan bench bench-deps
@@ -131,6 +132,8 @@ deps:
 	    fi; \
 	    echo "make deps: installing$$missing"; \
 	    export DEBIAN_FRONTEND=noninteractive; \
+	    echo "postfix postfix/main_mailer_type select No configuration" | \
+	        debconf-set-selections; \
 	    apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing \
 	        >/dev/null || { echo "make deps: apt-get failed" >&2; exit 1; }; \
 	fi
@@ -146,13 +149,18 @@ install: all
 	install -d $(DESTDIR)$(DOCDIR)/fail2ban/filter.d $(DESTDIR)$(DOCDIR)/fail2ban/jail.d
 	install -m 0644 doc/fail2ban/filter.d/pam_mailuser.conf $(DESTDIR)$(DOCDIR)/fail2ban/filter.d/
 	install -m 0644 doc/fail2ban/jail.d/pam_mailuser.local $(DESTDIR)$(DOCDIR)/fail2ban/jail.d/
+	install -m 0644 doc/deploy.md $(DESTDIR)$(DOCDIR)/
+	for f in $$(cd doc/examples && find . -type f | sort); do \
+	    install -D -m 0644 doc/examples/$$f $(DESTDIR)$(DOCDIR)/examples/$$f || exit 1; \
+	done
 
 uninstall:
 	rm -f $(DESTDIR)$(PAMDIR)/pam_mailuser.so $(DESTDIR)$(SBINDIR)/mailuser-admin \
 	    $(DESTDIR)$(MANDIR)/man8/pam_mailuser.8 $(DESTDIR)$(MANDIR)/man8/mailuser-admin.8 \
 	    $(DESTDIR)$(MANDIR)/man5/mailuser.conf.5 \
 	    $(DESTDIR)$(DOCDIR)/README $(DESTDIR)$(DOCDIR)/schema.sql
-	rm -rf $(DESTDIR)$(DOCDIR)/fail2ban
+	rm -rf $(DESTDIR)$(DOCDIR)/fail2ban $(DESTDIR)$(DOCDIR)/examples
+	rm -f $(DESTDIR)$(DOCDIR)/deploy.md
 	-rmdir $(DESTDIR)$(DOCDIR)
 
 clean:

@@ -1,0 +1,160 @@
+#!/bin/sh
+# Dovecot IMAP and POP3 logins through pam_mailuser: a private Dovecot on
+# 127.0.0.1 (passdb pam, userdb static), a store made with mailuser-admin,
+# and the PAM service file of doc/examples/pam.d/dovecot.  Every check
+# reads the server's own reply.  Needs root.
+#
+#   sh tests/integration/dovecot.sh BUILD_DIR
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/stack.sh"
+ok() { stack_ok "$@"; }
+notok() { stack_notok "$@"; }
+expect() { stack_expect "$1" "$2" "$3" dovecot; }
+
+for t in dovecot doveadm sqlite3; do
+	command -v $t >/dev/null 2>&1 || { notok "$t is installed"; exit 1; }
+done
+stack_init "${1:-build}" || { notok "store and configuration made"; exit 1; }
+
+PW=Quiet-Meadow-Falcon-73
+for u in alice dis exp force carol dave; do
+	stack_user_add "$u@example.org" "$PW" ||
+		{ notok "user $u added"; exit 1; }
+done
+stack_admin user disable dis@example.org >/dev/null &&
+	stack_admin user expire exp@example.org 2020-01-01 >/dev/null &&
+	stack_sql "UPDATE users SET force_change = 1
+	    WHERE name = 'force@example.org'" ||
+	{ notok "account states set"; exit 1; }
+stack_pam_install dovecot || { notok "PAM service installed"; exit 1; }
+
+if stack_dovecot_start; then
+	ok "dovecot $(dovecot --version | cut -d' ' -f1) listens on" \
+	    "127.0.0.1:$STACK_IMAP_PORT (IMAP) and :$STACK_POP3_PORT (POP3)"
+else
+	notok "dovecot started"
+	exit 1
+fi
+
+# ---- IMAP LOGIN ------------------------------------------------------------
+AUTHFAIL='NO \[AUTHENTICATIONFAILED\] Authentication failed.'
+expect "IMAP: right password is accepted" \
+    "$(stack_imap alice@example.org "$PW")" 'OK \[CAPABILITY *\] Logged in'
+expect "IMAP: wrong password is refused" \
+    "$(stack_imap alice@example.org Quiet-Meadow-Falcon-74)" "$AUTHFAIL"
+expect "IMAP: unknown user is refused" \
+    "$(stack_imap nobody@example.org "$PW")" "$AUTHFAIL"
+expect "IMAP: disabled user is refused, right password or not" \
+    "$(stack_imap dis@example.org "$PW")" "$AUTHFAIL"
+expect "IMAP: expired account is refused (Dovecot: NO [EXPIRED])" \
+    "$(stack_imap exp@example.org "$PW")" 'NO \[EXPIRED\] *'
+expect "IMAP: forced password change is NO [EXPIRED]" \
+    "$(stack_imap force@example.org "$PW")" 'NO \[EXPIRED\] *'
+expect "IMAP: mixed-case login reaches the same account" \
+    "$(stack_imap Alice@Example.ORG "$PW")" 'OK \[CAPABILITY *\] Logged in'
+n=$(grep -c 'imap-login: Info: Login: user=<alice@example.org>' \
+    "$STACK_TMP/dovecot/dovecot.log")
+expect "IMAP: Dovecot logged both good logins as alice@example.org" \
+    "$n" 2 dovecot
+
+# ---- POP3 USER/PASS --------------------------------------------------------
+expect "POP3: right password is accepted" \
+    "$(stack_pop3 alice@example.org "$PW")" '+OK Logged in.'
+expect "POP3: wrong password is refused" \
+    "$(stack_pop3 alice@example.org Quiet-Meadow-Falcon-74)" \
+    '-ERR \[AUTH\] Authentication failed.'
+expect "POP3: unknown user is refused" \
+    "$(stack_pop3 nobody@example.org "$PW")" \
+    '-ERR \[AUTH\] Authentication failed.'
+expect "POP3: disabled user is refused" \
+    "$(stack_pop3 dis@example.org "$PW")" \
+    '-ERR \[AUTH\] Authentication failed.'
+expect "POP3: expired account is refused" \
+    "$(stack_pop3 exp@example.org "$PW")" '-ERR \[AUTH\] Password expired*'
+expect "POP3: forced password change is refused as expired" \
+    "$(stack_pop3 force@example.org "$PW")" '-ERR \[AUTH\] Password expired*'
+expect "POP3: mixed-case login reaches the same account" \
+    "$(stack_pop3 ALICE@example.org "$PW")" '+OK Logged in.'
+
+# ---- brute-force defence, per source address --------------------------------
+if stack_module_knows deny=3; then
+	# the configuration file is read again at every login
+	echo "deny = 3" >>"$STACK_CONF"
+	expect "lockout (deny = 3): carol logs in from 127.0.0.1" \
+	    "$(stack_imap carol@example.org "$PW" 127.0.0.1)" \
+	    'OK \[CAPABILITY *\] Logged in'
+	for w in one two three; do
+		stack_imap carol@example.org "wrong-$w" 127.0.0.1 >/dev/null
+	done
+	expect "lockout: after 3 wrong passwords from 127.0.0.1 the right one is refused from there" \
+	    "$(stack_imap carol@example.org "$PW" 127.0.0.1)" "$AUTHFAIL"
+	expect "lockout: the right password is still accepted from 127.0.0.2" \
+	    "$(stack_imap carol@example.org "$PW" 127.0.0.2)" \
+	    'OK \[CAPABILITY *\] Logged in'
+	expect "lockout: 127.0.0.1 stays locked after that success from 127.0.0.2" \
+	    "$(stack_imap carol@example.org "$PW" 127.0.0.1)" "$AUTHFAIL"
+else
+	ok "lockout from one address only # SKIP brute-force defence not built"
+fi
+
+# ---- password change through the smtp service's password stack ------------
+if stack_module_has_chauthtok && command -v pamtester >/dev/null 2>&1; then
+	NEW=Tidal-Orchard-Lantern-58
+	stack_pam_install smtp "$STACK_SVC-smtp"
+	# as root no old password is asked: new password, then again
+	printf '%s\n%s\n' "$NEW" "$NEW" |
+	    pamtester "$STACK_SVC-smtp" dave@example.org chauthtok \
+	    >"$STACK_TMP/pamtester.out" 2>&1
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		ok "chauthtok: pamtester changed dave's password"
+	else
+		notok "chauthtok: pamtester changed dave's password (status $rc)"
+		stack_diag <"$STACK_TMP/pamtester.out"
+	fi
+	expect "chauthtok: IMAP accepts the new password" \
+	    "$(stack_imap dave@example.org "$NEW")" \
+	    'OK \[CAPABILITY *\] Logged in'
+	expect "chauthtok: IMAP refuses the old password" \
+	    "$(stack_imap dave@example.org "$PW")" "$AUTHFAIL"
+else
+	ok "password change over IMAP # SKIP module has no pam_sm_chauthtok"
+fi
+
+# ---- Dovecot's auth cache (what doc/deploy.md says about it) ----------------
+stack_dovecot_stop
+stack_dovecot_start "auth_cache_size = 1M
+auth_cache_ttl = 1 hour
+auth_cache_negative_ttl = 1 hour" || { notok "dovecot restarted"; exit 1; }
+stack_admin user enable dis@example.org >/dev/null
+stack_imap dis@example.org "$PW" >/dev/null
+stack_admin user disable dis@example.org >/dev/null
+expect "cache: without cache_key in passdb args, PAM logins are not cached" \
+    "$(stack_imap dis@example.org "$PW")" "$AUTHFAIL"
+stack_dovecot_stop
+sed -i "s|^  args = $STACK_SVC\$|  args = cache_key=%u%s $STACK_SVC|" \
+    "$STACK_TMP/dovecot/dovecot.conf"
+dovecot -F -c "$STACK_TMP/dovecot/dovecot.conf" \
+    >"$STACK_TMP/dovecot/stdout.log" 2>&1 &
+echo $! >"$STACK_TMP/dovecot/pid"
+stack_wait_port "$STACK_IMAP_PORT" || { notok "dovecot restarted"; exit 1; }
+stack_admin user enable dis@example.org >/dev/null
+stack_imap dis@example.org "$PW" >/dev/null
+stack_admin user disable dis@example.org >/dev/null
+expect "cache: with cache_key, a user disabled after a login still gets in" \
+    "$(stack_imap dis@example.org "$PW")" 'OK \[CAPABILITY *\] Logged in'
+doveadm -c "$STACK_TMP/dovecot/dovecot.conf" auth cache flush >/dev/null 2>&1
+expect "cache: ... until doveadm auth cache flush" \
+    "$(stack_imap dis@example.org "$PW")" "$AUTHFAIL"
+
+port=$STACK_IMAP_PORT
+stack_cleanup
+if ! stack_client wait 127.0.0.1 "$port" 0 2>/dev/null &&
+    [ ! -e "/etc/pam.d/$STACK_SVC" ] && [ ! -e "/etc/pam.d/$STACK_SVC-smtp" ]
+then
+	ok "dovecot stopped, PAM service files removed"
+else
+	notok "dovecot stopped, PAM service files removed"
+fi
+exit 0
