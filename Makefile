@@ -153,6 +153,8 @@ install: all
 	for f in $$(cd doc/examples && find . -type f | sort); do \
 	    install -D -m 0644 doc/examples/$$f $(DESTDIR)$(DOCDIR)/examples/$$f || exit 1; \
 	done
+	install -D -m 0644 doc/bash-completion/mailuser-admin \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/mailuser-admin
 
 uninstall:
 	rm -f $(DESTDIR)$(PAMDIR)/pam_mailuser.so $(DESTDIR)$(SBINDIR)/mailuser-admin \
@@ -162,6 +164,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(DOCDIR)/fail2ban $(DESTDIR)$(DOCDIR)/examples
 	rm -f $(DESTDIR)$(DOCDIR)/deploy.md
 	-rmdir $(DESTDIR)$(DOCDIR)
+	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/mailuser-admin
 
 clean:
 	rm -rf build

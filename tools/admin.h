@@ -26,6 +26,16 @@
 #define OPT_PASSWORD	0x02	/* --password-stdin, --password-file, --force */
 #define OPT_INIT	0x04	/* --group, --mode */
 #define OPT_HASH	0x08	/* --method, --cost */
+/* Lifecycle and lockout commands (admin_import.c ... admin_fail.c). */
+#define OPT_FORMAT	0x0100	/* --format, --domain */
+#define OPT_IMPORT	0x0200	/* --create-domains, --dry-run, --continue,
+				 * --force */
+#define OPT_AUDIT	0x0400	/* --since, --user */
+#define OPT_BEFORE	0x0800	/* --before */
+#define OPT_SOURCE	0x1000	/* --source */
+#define OPT_REASON	0x2000	/* --reason */
+#define OPT_GENERATE	0x4000	/* --generate, --length, --must-change */
+#define OPT_CASCADE	0x8000	/* --cascade */
 
 /* Where a new password comes from. */
 enum pw_source { PW_PROMPT, PW_STDIN, PW_FILE };
@@ -39,6 +49,21 @@ struct opts {
 	const char *mode;
 	const char *method;
 	const char *cost;
+	/* lifecycle and lockout commands */
+	const char *format;	/* --format */
+	const char *domain;	/* --domain */
+	bool create_domains;	/* --create-domains */
+	bool dry_run;		/* --dry-run */
+	bool cont;		/* --continue */
+	const char *since;	/* --since */
+	const char *user;	/* --user */
+	const char *before;	/* --before */
+	const char *source;	/* --source; "" names the all-sources row */
+	const char *reason;	/* --reason */
+	bool generate;		/* --generate */
+	const char *length;	/* --length */
+	bool must_change;	/* --must-change */
+	bool cascade;		/* --cascade */
 };
 
 struct admin {
@@ -150,5 +175,57 @@ void json_bool(struct json *j, const char *key, bool v);
 void json_int(struct json *j, const char *key, int64_t v);
 /* Write s as a JSON string: quoted, escaped, invalid UTF-8 as U+FFFD. */
 void json_quote(FILE *f, const char *s);
+
+/* ---- lifecycle and lockout commands ----------------------------- */
+
+/* admin_util.c: helpers shared by the commands below */
+/* Canonical user name of an argument into out (MU_NAME_MAX + 1); exits
+ * with the reason when mu_canon refuses it. */
+void admin_user_arg(const struct admin *a, const char *arg, char *out);
+/* Id of a canonical user name, or -1 when there is none. */
+int64_t db_user_id(sqlite3 *db, const char *name);
+/* Hash pw with the configured method and cost into hash (MU_HASH_MAX);
+ * exits with a message on failure (after wiping hash). */
+void admin_hash(const struct admin *a, const char *pw, char *hash,
+		size_t hashsz);
+/* Bulk audit rows (import, domain del --cascade): db_audit writes a
+ * first row; audit_copy_prepare returns a statement that adds rows with
+ * the same time, uid, actor and tool as the row of id first, run by
+ * audit_copy for each further change.  Finalize it when done. */
+int64_t db_audit_first(sqlite3 *db, const char *action,
+		       const char *account, const char *detail);
+sqlite3_stmt *audit_copy_prepare(sqlite3 *db);
+void audit_copy(sqlite3_stmt *s, int64_t first, const char *action,
+		const char *account, const char *detail);
+/* domain del --cascade: delete the n users of domain id (name d), with
+ * their history, counters and digests, and audit each; inside the
+ * caller's transaction.  The "domain del" audit row is written here. */
+void domain_del_users(sqlite3 *db, int64_t id, const char *d, int64_t n);
+
+/* genpw.c: generated passwords */
+/* A new random password for user (o->length characters, default 16,
+ * 12 to 128) that passes password_check.  Heap string, wiped at exit
+ * unless released earlier with password_release. */
+char *password_generate(const struct opts *o, const char *user);
+/* Wipe and free a password from password_generate. */
+void password_release(char *pw);
+
+/* admin_fail.c: brute-force counters and admin locks */
+void cmd_failures(struct admin *a, int argc, char **argv);
+void cmd_unlock(struct admin *a, int argc, char **argv);
+void cmd_user_lock(struct admin *a, int argc, char **argv);
+void cmd_user_unlock(struct admin *a, int argc, char **argv);
+void cmd_user_rename(struct admin *a, int argc, char **argv);
+
+/* admin_import.c, admin_export.c */
+void cmd_import(struct admin *a, int argc, char **argv);
+void cmd_export(struct admin *a, int argc, char **argv);
+
+/* admin_audit.c */
+void cmd_audit(struct admin *a, int argc, char **argv);
+void cmd_audit_prune(struct admin *a, int argc, char **argv);
+
+/* admin_stats.c */
+void cmd_stats(struct admin *a, int argc, char **argv);
 
 #endif

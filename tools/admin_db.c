@@ -6,10 +6,11 @@
  */
 #include <err.h>
 #include <pwd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "admin.h"
+#include "mu_audit.h"
+#include "mu_error.h"
 
 static void __attribute__((noreturn))
 db_die(sqlite3 *db)
@@ -89,22 +90,25 @@ db_exec(sqlite3 *db, const char *sql)
 		db_die(db);
 }
 
+/* One writer of audit rows for the module and the tool: mu_audit_add.
+ * It names the login of the terminal; without one (cron, scripts) the
+ * tool names the caller's uid instead, so that a row always says who. */
 void
 db_audit(sqlite3 *db, const char *action, const char *account,
 	 const char *detail)
 {
+	struct passwd *pw;
 	sqlite3_stmt *s;
-	struct passwd *pw = getpwuid(getuid());
 
-	s = db_prepare(db, "INSERT INTO audit (at, uid, actor, tool, action, "
-		       "account, detail) VALUES (?1, ?2, ?3, "
-		       "'mailuser-admin', ?4, ?5, ?6)");
-	db_bind_int(s, 1, (int64_t)time(NULL));
-	db_bind_int(s, 2, (int64_t)getuid());
-	db_bind_text(s, 3, pw != NULL ? pw->pw_name : NULL);
-	db_bind_text(s, 4, action);
-	db_bind_text(s, 5, account);
-	db_bind_text(s, 6, detail);
+	if (mu_audit_add(db, "mailuser-admin", action, account, detail) !=
+	    MU_OK)
+		db_die(db);
+	if ((pw = getpwuid(getuid())) == NULL)
+		return;
+	s = db_prepare(db, "UPDATE audit SET actor = ?1 WHERE id = ?2 AND "
+		       "actor IS NULL");
+	db_bind_text(s, 1, pw->pw_name);
+	db_bind_int(s, 2, sqlite3_last_insert_rowid(db));
 	db_run(s);
 }
 

@@ -61,14 +61,17 @@ cmd_domain_del(struct admin *a, int argc, char **argv)
 	if (db_step(s))
 		users = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
+	if (users > 0 && !a->o.cascade)
+		errx(1, "domain %s still has %lld user%s: delete %s first, or "
+		     "use --cascade", d, (long long)users, users == 1 ? "" :
+		     "s", users == 1 ? "it" : "them");
 	if (users > 0)
-		errx(1, "domain %s still has %lld user%s: delete %s first", d,
-		     (long long)users, users == 1 ? "" : "s",
-		     users == 1 ? "it" : "them");
+		domain_del_users(db, id, d, users);
 	s = db_prepare(db, "DELETE FROM domains WHERE id = ?1");
 	db_bind_int(s, 1, id);
 	db_run(s);
-	db_audit(db, "domain del", d, NULL);
+	if (users == 0)
+		db_audit(db, "domain del", d, NULL);
 	db_exec(db, "COMMIT");
 }
 

@@ -56,6 +56,11 @@ admin_open(struct admin *a)
 		if (r != MU_OK)
 			exit(1);	/* the core said why */
 		persist_wal(mu_store_db(a->st));
+		/* deleted rows (old hashes, removed users) are overwritten,
+		 * not left in free pages */
+		(void)sqlite3_exec(mu_store_db(a->st),
+				   "PRAGMA secure_delete = ON", NULL, NULL,
+				   NULL);
 	}
 	return mu_store_db(a->st);
 }
@@ -69,6 +74,13 @@ admin_close(struct admin *a)
 		return;
 	while ((s = sqlite3_next_stmt(mu_store_db(a->st), NULL)) != NULL)
 		sqlite3_finalize(s);
+	/* Best effort: copy the WAL into the database and empty it, so
+	 * that what was deleted does not linger in the -wal file either.
+	 * Busy (a login in progress) is no failure. */
+	if (sqlite3_get_autocommit(mu_store_db(a->st)))
+		(void)sqlite3_wal_checkpoint_v2(mu_store_db(a->st), NULL,
+						SQLITE_CHECKPOINT_TRUNCATE,
+						NULL, NULL);
 	mu_store_close(a->st);
 	a->st = NULL;
 }
@@ -315,6 +327,13 @@ cmd_init(struct admin *a, int argc, char **argv)
 		undo_init(&p);
 		errx(1, "init: %s", why);
 	}
+	/* the store's first audit row: who made it */
+	snprintf(tmp, sizeof(tmp), "mode %04o%s%s", (unsigned)p.mode,
+		 a->o.group != NULL ? ", group " : "",
+		 a->o.group != NULL ? a->o.group : "");
+	db_exec(admin_open(a), "BEGIN IMMEDIATE");
+	db_audit(admin_open(a), "init", NULL, tmp);
+	db_exec(admin_open(a), "COMMIT");
 }
 
 /* ---- check ----------------------------------------------------------- */

@@ -76,29 +76,52 @@ void
 cmd_user_add(struct admin *a, int argc, char **argv)
 {
 	char name[MU_NAME_MAX + 1], hash[MU_HASH_MAX];
+	char *generated = NULL;
 	sqlite3_stmt *s;
 	sqlite3 *db;
 	int64_t did, now;
 
 	(void)argc;
+	if (a->o.generate && a->o.pw_src != PW_PROMPT)
+		errx(EXIT_USAGE, "--generate excludes --password-stdin and "
+		     "--password-file");
+	if (a->o.length != NULL && !a->o.generate)
+		errx(EXIT_USAGE, "--length needs --generate");
 	user_arg(a, argv[0], name);
 	db = admin_open(a);
 	(void)new_user_domain(db, name);	/* before asking */
-	new_hash(a, name, hash, sizeof(hash));
+	if (a->o.generate) {
+		generated = password_generate(&a->o, name);
+		admin_hash(a, generated, hash, sizeof(hash));
+	} else {
+		new_hash(a, name, hash, sizeof(hash));
+	}
 
 	db_exec(db, "BEGIN IMMEDIATE");
 	did = new_user_domain(db, name);	/* still true? */
 	now = (int64_t)time(NULL);
 	s = db_prepare(db, "INSERT INTO users (name, domain_id, hash, "
-		       "pw_changed, created) VALUES (?1, ?2, ?3, ?4, ?4)");
+		       "pw_changed, created, force_change) "
+		       "VALUES (?1, ?2, ?3, ?4, ?4, ?5)");
 	db_bind_text(s, 1, name);
 	db_bind_int(s, 2, did);
 	db_bind_text(s, 3, hash);
 	db_bind_int(s, 4, now);
+	db_bind_int(s, 5, a->o.must_change);
 	mu_wipe(hash, sizeof(hash));
 	db_run(s);
-	db_audit(db, "user add", name, NULL);
+	db_audit(db, "user add", name, a->o.generate ? (a->o.must_change ?
+		 "generated password, must change" : "generated password") :
+		 a->o.must_change ? "must change" : NULL);
 	db_exec(db, "COMMIT");
+	if (generated != NULL) {
+		/* shown once, after the commit: never for a user that was
+		 * not added */
+		printf("%s\n", generated);
+		if (fflush(stdout) != 0)
+			err(1, "standard output");
+		password_release(generated);
+	}
 }
 
 void

@@ -23,16 +23,29 @@ static const char *const synopsis[] = {
 	"[-c conf] [-d db] command [argument ...]",
 	"init [--group group] [--mode mode]",
 	"check",
-	"domain add | del | enable | disable domain",
+	"domain add | enable | disable domain",
+	"domain del [--cascade] domain",
 	"domain list [--json]",
-	"user add | passwd [--force] [--password-stdin | --password-file file]"
-	    " user",
+	"user add [--force] [--must-change] [--password-stdin |"
+	    " --password-file file | --generate [--length length]] user",
+	"user passwd [--force] [--password-stdin | --password-file file] user",
 	"user del | enable | disable user",
 	"user expire user date | never",
 	"user list [--json] [domain]",
 	"user show [--json] user",
+	"user lock --reason text user",
+	"user unlock user",
+	"user rename old new",
 	"hash [--force] [--method method] [--cost cost] [--password-stdin |"
 	    " --password-file file]",
+	"failures [--json] [user]",
+	"unlock [--source address] user",
+	"import --format format [--domain domain] [--create-domains]"
+	    " [--dry-run] [--continue] [--force] file | -",
+	"export --format format [--domain domain]",
+	"audit [--json] [--since date] [--user user]",
+	"audit prune --before date",
+	"stats [--json]",
 };
 
 /* Print the synopsis and exit with EXIT_USAGE.  When verb is not NULL,
@@ -68,7 +81,7 @@ log_stderr(void *arg, int prio, const char *fmt, va_list ap)
 
 static const struct verb domain_verbs[] = {
 	{ "add", cmd_domain_add, NULL, 0, 1, 1 },
-	{ "del", cmd_domain_del, NULL, 0, 1, 1 },
+	{ "del", cmd_domain_del, NULL, OPT_CASCADE, 1, 1 },
 	{ "list", cmd_domain_list, NULL, OPT_JSON, 0, 0 },
 	{ "enable", cmd_domain_enable, NULL, 0, 1, 1 },
 	{ "disable", cmd_domain_disable, NULL, 0, 1, 1 },
@@ -76,7 +89,7 @@ static const struct verb domain_verbs[] = {
 };
 
 static const struct verb user_verbs[] = {
-	{ "add", cmd_user_add, NULL, OPT_PASSWORD, 1, 1 },
+	{ "add", cmd_user_add, NULL, OPT_PASSWORD | OPT_GENERATE, 1, 1 },
 	{ "del", cmd_user_del, NULL, 0, 1, 1 },
 	{ "list", cmd_user_list, NULL, OPT_JSON, 0, 1 },
 	{ "show", cmd_user_show, NULL, OPT_JSON, 1, 1 },
@@ -84,6 +97,14 @@ static const struct verb user_verbs[] = {
 	{ "enable", cmd_user_enable, NULL, 0, 1, 1 },
 	{ "disable", cmd_user_disable, NULL, 0, 1, 1 },
 	{ "expire", cmd_user_expire, NULL, 0, 2, 2 },
+	{ "lock", cmd_user_lock, NULL, OPT_REASON, 1, 1 },
+	{ "unlock", cmd_user_unlock, NULL, 0, 1, 1 },
+	{ "rename", cmd_user_rename, NULL, 0, 2, 2 },
+	{ NULL, NULL, NULL, 0, 0, 0 },
+};
+
+static const struct verb audit_verbs[] = {
+	{ "prune", cmd_audit_prune, NULL, OPT_BEFORE, 0, 0 },
 	{ NULL, NULL, NULL, 0, 0, 0 },
 };
 
@@ -93,12 +114,26 @@ static const struct verb verbs[] = {
 	{ "domain", NULL, domain_verbs, 0, 0, 0 },
 	{ "user", NULL, user_verbs, 0, 0, 0 },
 	{ "hash", cmd_hash, NULL, OPT_HASH | OPT_PASSWORD, 0, 0 },
+	{ "failures", cmd_failures, NULL, OPT_JSON, 0, 1 },
+	{ "unlock", cmd_unlock, NULL, OPT_SOURCE, 1, 1 },
+	{ "import", cmd_import, NULL, OPT_FORMAT | OPT_IMPORT, 1, 1 },
+	{ "export", cmd_export, NULL, OPT_FORMAT, 0, 0 },
+	/* "audit prune" descends; plain "audit" lists */
+	{ "audit", cmd_audit, audit_verbs, OPT_JSON | OPT_AUDIT, 0, 0 },
+	{ "stats", cmd_stats, NULL, OPT_JSON, 0, 0 },
 	{ NULL, NULL, NULL, 0, 0, 0 },
 };
 
 enum {
 	LO_JSON = 256, LO_PW_STDIN, LO_PW_FILE, LO_FORCE, LO_GROUP, LO_MODE,
 	LO_METHOD, LO_COST,
+};
+
+/* Options of the lifecycle and lockout commands. */
+enum {
+	LO_FORMAT = 512, LO_DOMAIN, LO_CREATE_DOMAINS, LO_DRY_RUN,
+	LO_CONTINUE, LO_SINCE, LO_USER, LO_BEFORE, LO_SOURCE, LO_REASON,
+	LO_GENERATE, LO_LENGTH, LO_MUST_CHANGE, LO_CASCADE,
 };
 
 static const struct option longopts[] = {
@@ -110,6 +145,20 @@ static const struct option longopts[] = {
 	{ "mode", required_argument, NULL, LO_MODE },
 	{ "method", required_argument, NULL, LO_METHOD },
 	{ "cost", required_argument, NULL, LO_COST },
+	{ "format", required_argument, NULL, LO_FORMAT },
+	{ "domain", required_argument, NULL, LO_DOMAIN },
+	{ "create-domains", no_argument, NULL, LO_CREATE_DOMAINS },
+	{ "dry-run", no_argument, NULL, LO_DRY_RUN },
+	{ "continue", no_argument, NULL, LO_CONTINUE },
+	{ "since", required_argument, NULL, LO_SINCE },
+	{ "user", required_argument, NULL, LO_USER },
+	{ "before", required_argument, NULL, LO_BEFORE },
+	{ "source", required_argument, NULL, LO_SOURCE },
+	{ "reason", required_argument, NULL, LO_REASON },
+	{ "generate", no_argument, NULL, LO_GENERATE },
+	{ "length", required_argument, NULL, LO_LENGTH },
+	{ "must-change", no_argument, NULL, LO_MUST_CHANGE },
+	{ "cascade", no_argument, NULL, LO_CASCADE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -123,7 +172,29 @@ opt_mask(int c)
 	case LO_PW_STDIN:
 	case LO_PW_FILE:
 	case LO_FORCE:
-		return OPT_PASSWORD;
+		return OPT_PASSWORD | OPT_IMPORT;
+	case LO_FORMAT:
+	case LO_DOMAIN:
+		return OPT_FORMAT;
+	case LO_CREATE_DOMAINS:
+	case LO_DRY_RUN:
+	case LO_CONTINUE:
+		return OPT_IMPORT;
+	case LO_SINCE:
+	case LO_USER:
+		return OPT_AUDIT;
+	case LO_BEFORE:
+		return OPT_BEFORE;
+	case LO_SOURCE:
+		return OPT_SOURCE;
+	case LO_REASON:
+		return OPT_REASON;
+	case LO_GENERATE:
+	case LO_LENGTH:
+	case LO_MUST_CHANGE:
+		return OPT_GENERATE;
+	case LO_CASCADE:
+		return OPT_CASCADE;
 	case LO_GROUP:
 	case LO_MODE:
 		return OPT_INIT;
@@ -179,9 +250,60 @@ parse_opts(const struct verb *v, const char *path, int argc, char **argv,
 		case LO_COST:
 			o->cost = optarg;
 			break;
+		case LO_FORMAT:
+			o->format = optarg;
+			break;
+		case LO_DOMAIN:
+			o->domain = optarg;
+			break;
+		case LO_CREATE_DOMAINS:
+			o->create_domains = true;
+			break;
+		case LO_DRY_RUN:
+			o->dry_run = true;
+			break;
+		case LO_CONTINUE:
+			o->cont = true;
+			break;
+		case LO_SINCE:
+			o->since = optarg;
+			break;
+		case LO_USER:
+			o->user = optarg;
+			break;
+		case LO_BEFORE:
+			o->before = optarg;
+			break;
+		case LO_SOURCE:
+			o->source = optarg;
+			break;
+		case LO_REASON:
+			o->reason = optarg;
+			break;
+		case LO_GENERATE:
+			o->generate = true;
+			break;
+		case LO_LENGTH:
+			o->length = optarg;
+			break;
+		case LO_MUST_CHANGE:
+			o->must_change = true;
+			break;
+		case LO_CASCADE:
+			o->cascade = true;
+			break;
 		}
 	}
 	return optind;
+}
+
+static bool
+has_verb(const struct verb *table, const char *name)
+{
+	for (; table->name != NULL; table++)
+		if (strcmp(table->name, name) == 0)
+			return true;
+	return false;
 }
 
 /* Find argv[0] in table and run it, descending into sub-tables. */
@@ -208,7 +330,10 @@ dispatch(struct admin *a, const struct verb *table, const char *parent,
 	}
 	snprintf(path, sizeof(path), "%s%s%s", parent != NULL ? parent : "",
 		 parent != NULL ? " " : "", v->name);
-	if (v->sub != NULL) {
+	/* A verb with both a function and sub-verbs ("audit", "audit
+	 * prune") descends only when the next word names a sub-verb. */
+	if (v->sub != NULL && (v->fn == NULL ||
+			       (argc > 1 && has_verb(v->sub, argv[1])))) {
 		dispatch(a, v->sub, path, argc - 1, argv + 1);
 		return;
 	}
