@@ -53,6 +53,8 @@ for b in build build/asan; do
 	suite "$b: lockout" "$b/test_lockout" "$b"
 	suite "$b: exports" "$b/test_symbols" "$b/pam_mailuser.so"
 	suite "$b: cli" sh tests/cli/test_cli.sh "$b"
+	suite "$b: cli lifecycle" sh tests/cli/test_lifecycle.sh "$b"
+	suite "$b: cli lockout" sh tests/cli/test_lockout_cli.sh "$b"
 done
 suite "valgrind: unit" $VG build/test_unit
 suite "valgrind: module" $VG build/test_module build

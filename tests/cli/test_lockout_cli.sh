@@ -1,0 +1,211 @@
+#!/bin/sh
+# The brute-force commands of mailuser-admin against counters made by the
+# real module: failures, unlock, user lock and user unlock, stats.  Logins
+# go through libpam with build/pamtry and a service file in a temporary
+# directory (pam_start_confdir).  Run as:
+#   sh tests/cli/test_lockout_cli.sh BUILD
+# The module and pamtry always come from build/ (a sanitizer build of the
+# module cannot be loaded by a program built without the sanitizer); the
+# tool comes from BUILD.  Prints TAP-style lines and exits 0.
+set -u
+
+BUILD=${1:-build}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BIN=$(cd "$BUILD" 2>/dev/null && pwd)/mailuser-admin
+MODULE=$ROOT/build/pam_mailuser.so
+PAMTRY=$ROOT/build/pamtry
+TMP=$(mktemp -d) || exit 1
+trap 'rm -rf "$TMP"' EXIT
+trap 'rm -rf "$TMP"; exit 1' HUP INT TERM
+
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86
+UBSAN_OPTIONS=${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}exitcode=86:print_stacktrace=1
+export ASAN_OPTIONS UBSAN_OPTIONS
+
+for f in "$BIN" "$MODULE" "$PAMTRY"; do
+	if [ ! -e "$f" ]; then
+		echo "not ok - $f exists (make tests)"
+		exit 0
+	fi
+done
+
+DB=$TMP/mail.db
+CONF=$TMP/mailuser.conf
+printf 'db = %s\nhash = sha512crypt\nhash_cost = 1000\n' "$DB" >"$CONF"
+chmod 0600 "$CONF"
+mkdir "$TMP/pam.d"
+# service ARGS...: a service file named by its module arguments
+service() {
+	_name=$1
+	shift
+	printf 'auth required %s conf=%s %s\naccount required %s conf=%s\n' \
+	    "$MODULE" "$CONF" "$*" "$MODULE" "$CONF" >"$TMP/pam.d/$_name"
+}
+service source deny=3
+service total deny=100 deny_total=4 unlock_time=0
+: >"$TMP/allerr"
+
+tool() {
+	"$BIN" -c "$CONF" "$@" </dev/null >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	cat "$TMP/err" >>"$TMP/allerr"
+}
+mu() { tool "$@"; }
+diag() {
+	echo "# exit status $rc"
+	sed -n '1,8s/^/# stdout: /p' "$TMP/out"
+	sed -n '1,8s/^/# stderr: /p' "$TMP/err"
+}
+t() {
+	_d=$1
+	shift
+	if "$@"; then
+		echo "ok - $_d"
+	else
+		echo "not ok - $_d"
+		diag
+	fi
+}
+succeeded() { [ "$rc" = 0 ] && [ ! -s "$TMP/err" ]; }
+one_error() {
+	[ "$rc" = 1 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] &&
+	    grep -Eq -- "$1" "$TMP/err"
+}
+out_has() { grep -Eq -- "$1" "$TMP/out"; }
+jqt() { jq -e "$1" "$TMP/out" >/dev/null 2>&1; }
+sq() { sqlite3 -readonly "$DB" "$1"; }
+eq() { [ "$1" = "$2" ]; }
+
+# login SERVICE ADDRESS PASSWORD: one PAM transaction; 0 on success.
+login() {
+	printf '%s\n' "$3" | "$PAMTRY" -d "$TMP/pam.d" -r "$2" "$1" \
+	    alice@example.org >"$TMP/pam.out" 2>&1
+}
+accepted() { login "$@"; }
+refused() { ! login "$@"; }
+
+GOOD='Right pw 1'
+mu init
+mu domain add example.org
+printf '%s\n' "$GOOD" | "$BIN" -c "$CONF" user add --force --password-stdin \
+    alice@example.org
+t "the module accepts the right password" accepted source 192.0.2.9 "$GOOD"
+
+# ---- one source ----------------------------------------------------------
+
+for n in 1 2 3; do
+	login source 192.0.2.9 "Wrong $n"
+done
+t "after deny=3 failures the source is locked" \
+    refused source 192.0.2.9 "$GOOD"
+t "another source still logs in" accepted source 192.0.2.10 "$GOOD"
+mu failures
+t "failures: the source, the count and the lock" eval 'succeeded &&
+    out_has "^USER +SOURCE +COUNT +FIRST FAILURE +LAST FAILURE +LOCKED UNTIL$" &&
+    out_has "^alice@example\.org +192\.0\.2\.9 +3 +[0-9-]{10} [0-9:]{8} UTC +[0-9-]{10} [0-9:]{8} UTC +[0-9-]{10} [0-9:]{8} UTC$" &&
+    [ "$(wc -l <"$TMP/out")" = 2 ]'
+mu failures --json alice@example.org
+t "failures --json" jqt 'length == 1 and .[0].user == "alice@example.org" and
+    .[0].source == "192.0.2.9" and .[0].all_sources == false and
+    .[0].count == 3 and .[0].locked == true and
+    (.[0].locked_until | test("UTC$")) and
+    (.[0].first_failure | test("UTC$")) and (.[0].last_failure | test("UTC$"))'
+mu stats --json
+t "stats: one user with a failure lock" jqt \
+    '.locked == {"total": 1, "admin": 0, "failures": 1}'
+mu unlock --source 192.0.2.10 alice@example.org
+t "unlock --source of a source without counter: error" \
+    one_error "no failures recorded for alice@example.org from 192.0.2.10"
+mu unlock --source 192.0.2.9 alice@example.org
+t "unlock --source" succeeded
+mu failures --json
+t "the counter is gone" jqt 'length == 0'
+t "the source logs in again" accepted source 192.0.2.9 "$GOOD"
+t "unlock --source is audited" eq "$(sq "SELECT account || '|' || detail
+    FROM audit WHERE action = 'unlock'")" "alice@example.org|source 192.0.2.9"
+
+# ---- every source, until unlocked ----------------------------------------
+
+login total 192.0.2.11 "Bad 1"
+login total 192.0.2.11 "Bad 2"
+login total 192.0.2.12 "Bad 3"
+login total 192.0.2.12 "Bad 4"
+t "deny_total=4: a fifth source is refused too" \
+    refused total 192.0.2.13 "$GOOD"
+mu failures alice@example.org
+t "failures: the all-sources row, locked until unlocked" eval 'succeeded &&
+    out_has "^alice@example\.org +\(all sources\) +4 .* until unlocked$" &&
+    out_has "^alice@example\.org +192\.0\.2\.11 +2 " &&
+    out_has "^alice@example\.org +192\.0\.2\.12 +2 "'
+mu failures --json
+t "failures --json: all_sources, locked_until \"until unlocked\"" jqt \
+    '.[0].source == "" and .[0].all_sources == true and .[0].count == 4 and
+     .[0].locked_until == "until unlocked" and .[0].locked == true and
+     length == 3'
+t "the module remembered the wrong passwords" eval \
+    '[ "$(sq "SELECT count(*) FROM recent_failures")" -gt 0 ]'
+mu unlock alice@example.org
+t "unlock USER" succeeded
+t "unlock USER removes every counter and the remembered passwords" eq \
+    "$(sq "SELECT (SELECT count(*) FROM failures),
+                  (SELECT count(*) FROM recent_failures)")" "0|0"
+t "the user logs in again" accepted total 192.0.2.13 "$GOOD"
+mu unlock alice@example.org
+t "unlock of a user without counters is no error" succeeded
+t "unlock USER is audited" eq "$(sq "SELECT detail FROM audit
+    WHERE action = 'unlock' ORDER BY id DESC LIMIT 1")" "all sources, 0 rows"
+mu unlock nobody@example.org
+t "unlock of an unknown user" one_error "no such user"
+
+# the all-sources row alone can be removed by its empty source
+login total 192.0.2.21 "Bad 5"
+login total 192.0.2.21 "Bad 6"
+login total 192.0.2.22 "Bad 7"
+login total 192.0.2.22 "Bad 8"
+mu unlock --source '' alice@example.org
+t "unlock --source '' removes the all-sources row" eval 'succeeded &&
+    [ "$(sq "SELECT count(*) FROM failures WHERE source = '"''"'")" = 0 ] &&
+    [ "$(sq "SELECT count(*) FROM failures")" = 2 ]'
+t "then a source below deny logs in" accepted total 192.0.2.23 "$GOOD"
+mu unlock alice@example.org
+
+# ---- the administrator's lock --------------------------------------------
+
+mu user lock alice@example.org
+t "user lock without --reason: usage error" eval '[ "$rc" = 2 ]'
+mu user lock --reason "$(printf 'bad\001')" alice@example.org
+t "a reason with control characters is refused" one_error "control"
+mu user lock --reason "left the company" alice@example.org
+t "user lock --reason" succeeded
+t "a locked user is refused with the right password" \
+    refused source 192.0.2.30 "$GOOD"
+mu user show alice@example.org
+t "user show: the lock and its reason" \
+    out_has '^admin lock: +yes, since [0-9-]{10} [0-9:]{8} UTC: left the company$'
+mu user show --json alice@example.org
+t "user show --json: the lock" jqt \
+    '.locked == true and .lock_reason == "left the company"'
+mu stats --json
+t "stats: one admin lock" jqt '.locked == {"total": 1, "admin": 1, "failures": 0}'
+mu user lock --reason "second reason" alice@example.org
+t "locking again replaces the reason, keeps the time" eval 'succeeded &&
+    [ "$(sq "SELECT lock_reason FROM users")" = "second reason" ]'
+mu failures --json
+t "an admin lock makes no failure rows" jqt 'length == 0'
+mu user unlock alice@example.org
+t "user unlock" succeeded
+t "the user logs in again after user unlock" accepted source 192.0.2.30 "$GOOD"
+mu user unlock alice@example.org
+t "user unlock of a user who is not locked" one_error "not locked"
+mu user lock --reason x nobody@example.org
+t "user lock of an unknown user" one_error "no such user"
+t "lock and unlock are audited with the reason" eq \
+    "$(sq "SELECT group_concat(action || ':' || coalesce(detail, ''), ',')
+           FROM audit WHERE action IN ('user lock', 'user unlock')")" \
+    "user lock:left the company,user lock:second reason,user unlock:"
+mu failures nobody@example.org
+t "failures of an unknown user" one_error "no such user"
+
+t "no sanitizer report in any run" eval \
+    '! grep -Eq "Sanitizer|runtime error:" "$TMP/allerr"'
+exit 0
