@@ -448,7 +448,7 @@ t "refused commands added no user" eq \
 mu user add --generate gen@example.org
 t "--generate for an existing user prints no password" eval \
     'one_error "already exists" && [ ! -s "$TMP/out" ]'
-mu_in 'Must pw 1
+mu_in 'Quay-Sloe-pw 1
 ' user add --must-change --password-stdin must@example.org
 t "--must-change with a given password" eval 'succeeded &&
     [ "$(sq "SELECT force_change FROM users WHERE name = '"'must@example.org'"'")" = 1 ]'
@@ -537,10 +537,13 @@ for act in init "domain add" "domain disable" "domain enable" "domain del" \
 	t "audit row for \"$act\"" jq -e --arg a "$act" \
 	    'any(.[]; .action == $a)' "$TMP/audit.json"
 done
-t "audit rows say when and who (uid, name, tool)" jq -e --arg u "$(id -un)" \
+t "audit rows say when and who (uid, tool)" jq -e \
     'all(.[]; (.at | test("^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} UTC$")) and
-     .uid == 0 and .actor == $u and .tool == "mailuser-admin")' \
-    "$TMP/audit.json"
+     .uid == 0 and .tool == "mailuser-admin")' "$TMP/audit.json"
+# the name: the terminal's login, else the uid's name (no terminal here)
+t "audit rows of the tool's commands name the caller" jq -e \
+    --arg u "$(id -un)" 'all(.[] | select(.action != "user passwd");
+     .actor == $u)' "$TMP/audit.json"
 t "audit rows name the account" jq -e \
     '[.[] | select(.action == "user rename")][0] |
      .account == "au2@example.org" and .detail == "from au@example.org"' \
@@ -690,7 +693,7 @@ if command -v bash >/dev/null 2>&1; then
 		shift
 		subs=""
 		case $first in
-		domain | user)
+		domain | user | policy)
 			subs=$1
 			shift
 			while [ "${1:-}" = "|" ]; do
