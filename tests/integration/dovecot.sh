@@ -37,45 +37,48 @@ else
 	exit 1
 fi
 
-# ---- IMAP LOGIN ------------------------------------------------------------
+# ---- IMAP LOGIN and POP3 USER/PASS, all at once -----------------------------
 AUTHFAIL='NO \[AUTHENTICATIONFAILED\] Authentication failed.'
-expect "IMAP: right password is accepted" \
-    "$(stack_imap alice@example.org "$PW")" 'OK \[CAPABILITY *\] Logged in'
-expect "IMAP: wrong password is refused" \
-    "$(stack_imap alice@example.org Quiet-Meadow-Falcon-74)" "$AUTHFAIL"
-expect "IMAP: unknown user is refused" \
-    "$(stack_imap nobody@example.org "$PW")" "$AUTHFAIL"
+LOGGEDIN='OK \[CAPABILITY *\] Logged in'
+POPFAIL='-ERR \[AUTH\] Authentication failed.'
+POPEXP='-ERR \[AUTH\] Password expired*'
+for p in imap pop3; do
+	stack_bg $p.right stack_$p alice@example.org "$PW"
+	stack_bg $p.wrong stack_$p alice@example.org Quiet-Meadow-Falcon-74
+	stack_bg $p.unknown stack_$p nobody@example.org "$PW"
+	stack_bg $p.disabled stack_$p dis@example.org "$PW"
+	stack_bg $p.expired stack_$p exp@example.org "$PW"
+	stack_bg $p.force stack_$p force@example.org "$PW"
+done
+stack_bg imap.mixed stack_imap Alice@Example.ORG "$PW"
+stack_bg pop3.mixed stack_pop3 ALICE@example.org "$PW"
+stack_bg_wait
+r() { stack_bg_get "$1"; }
+
+expect "IMAP: right password is accepted" "$(r imap.right)" "$LOGGEDIN"
+expect "IMAP: wrong password is refused" "$(r imap.wrong)" "$AUTHFAIL"
+expect "IMAP: unknown user is refused" "$(r imap.unknown)" "$AUTHFAIL"
 expect "IMAP: disabled user is refused, right password or not" \
-    "$(stack_imap dis@example.org "$PW")" "$AUTHFAIL"
+    "$(r imap.disabled)" "$AUTHFAIL"
 expect "IMAP: expired account is refused (Dovecot: NO [EXPIRED])" \
-    "$(stack_imap exp@example.org "$PW")" 'NO \[EXPIRED\] *'
+    "$(r imap.expired)" 'NO \[EXPIRED\] *'
 expect "IMAP: forced password change is NO [EXPIRED]" \
-    "$(stack_imap force@example.org "$PW")" 'NO \[EXPIRED\] *'
+    "$(r imap.force)" 'NO \[EXPIRED\] *'
 expect "IMAP: mixed-case login reaches the same account" \
-    "$(stack_imap Alice@Example.ORG "$PW")" 'OK \[CAPABILITY *\] Logged in'
+    "$(r imap.mixed)" "$LOGGEDIN"
 n=$(grep -c 'imap-login: Info: Login: user=<alice@example.org>' \
     "$STACK_TMP/dovecot/dovecot.log")
-expect "IMAP: Dovecot logged both good logins as alice@example.org" \
-    "$n" 2 dovecot
+expect "IMAP: Dovecot logged both good logins as alice@example.org" "$n" 2
 
-# ---- POP3 USER/PASS --------------------------------------------------------
-expect "POP3: right password is accepted" \
-    "$(stack_pop3 alice@example.org "$PW")" '+OK Logged in.'
-expect "POP3: wrong password is refused" \
-    "$(stack_pop3 alice@example.org Quiet-Meadow-Falcon-74)" \
-    '-ERR \[AUTH\] Authentication failed.'
-expect "POP3: unknown user is refused" \
-    "$(stack_pop3 nobody@example.org "$PW")" \
-    '-ERR \[AUTH\] Authentication failed.'
-expect "POP3: disabled user is refused" \
-    "$(stack_pop3 dis@example.org "$PW")" \
-    '-ERR \[AUTH\] Authentication failed.'
-expect "POP3: expired account is refused" \
-    "$(stack_pop3 exp@example.org "$PW")" '-ERR \[AUTH\] Password expired*'
+expect "POP3: right password is accepted" "$(r pop3.right)" '+OK Logged in.'
+expect "POP3: wrong password is refused" "$(r pop3.wrong)" "$POPFAIL"
+expect "POP3: unknown user is refused" "$(r pop3.unknown)" "$POPFAIL"
+expect "POP3: disabled user is refused" "$(r pop3.disabled)" "$POPFAIL"
+expect "POP3: expired account is refused" "$(r pop3.expired)" "$POPEXP"
 expect "POP3: forced password change is refused as expired" \
-    "$(stack_pop3 force@example.org "$PW")" '-ERR \[AUTH\] Password expired*'
+    "$(r pop3.force)" "$POPEXP"
 expect "POP3: mixed-case login reaches the same account" \
-    "$(stack_pop3 ALICE@example.org "$PW")" '+OK Logged in.'
+    "$(r pop3.mixed)" '+OK Logged in.'
 
 # ---- brute-force defence, per source address --------------------------------
 if stack_module_knows deny=3; then
@@ -83,7 +86,7 @@ if stack_module_knows deny=3; then
 	echo "deny = 3" >>"$STACK_CONF"
 	expect "lockout (deny = 3): carol logs in from 127.0.0.1" \
 	    "$(stack_imap carol@example.org "$PW" 127.0.0.1)" \
-	    'OK \[CAPABILITY *\] Logged in'
+	    "$LOGGEDIN"
 	for w in one two three; do
 		stack_imap carol@example.org "wrong-$w" 127.0.0.1 >/dev/null
 	done
@@ -91,7 +94,7 @@ if stack_module_knows deny=3; then
 	    "$(stack_imap carol@example.org "$PW" 127.0.0.1)" "$AUTHFAIL"
 	expect "lockout: the right password is still accepted from 127.0.0.2" \
 	    "$(stack_imap carol@example.org "$PW" 127.0.0.2)" \
-	    'OK \[CAPABILITY *\] Logged in'
+	    "$LOGGEDIN"
 	expect "lockout: 127.0.0.1 stays locked after that success from 127.0.0.2" \
 	    "$(stack_imap carol@example.org "$PW" 127.0.0.1)" "$AUTHFAIL"
 else
@@ -115,7 +118,7 @@ if stack_module_has_chauthtok && command -v pamtester >/dev/null 2>&1; then
 	fi
 	expect "chauthtok: IMAP accepts the new password" \
 	    "$(stack_imap dave@example.org "$NEW")" \
-	    'OK \[CAPABILITY *\] Logged in'
+	    "$LOGGEDIN"
 	expect "chauthtok: IMAP refuses the old password" \
 	    "$(stack_imap dave@example.org "$PW")" "$AUTHFAIL"
 else

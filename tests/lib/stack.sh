@@ -279,6 +279,25 @@ stack_dovecot_stop() {
 	rm -f "$f"
 }
 
+# Logins in parallel (Dovecot answers every failure on its next 0.5 s
+# tick): stack_bg NAME COMMAND... runs COMMAND in the background with its
+# output kept as NAME; stack_bg_wait waits for all; stack_bg_get NAME
+# prints it.
+STACK_BG=
+stack_bg() {
+	n=$1
+	shift
+	"$@" >"$STACK_TMP/bg.$n" 2>&1 &
+	STACK_BG="$STACK_BG $!"
+}
+stack_bg_wait() {	# only these: a bare "wait" would wait for the servers
+	for p in $STACK_BG; do
+		wait "$p"
+	done
+	STACK_BG=
+}
+stack_bg_get() { cat "$STACK_TMP/bg.$1"; }
+
 stack_imap() { stack_client imap ${3:+-s "$3"} 127.0.0.1 "$STACK_IMAP_PORT" \
     "$1" "$2" 2>&1; }
 stack_pop3() { stack_client pop3 ${3:+-s "$3"} 127.0.0.1 "$STACK_POP3_PORT" \
