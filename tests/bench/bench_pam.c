@@ -17,7 +17,10 @@
  * Users are PREFIX0000001@DOMAIN .. PREFIX<USERS>@DOMAIN (seven digits);
  * each login takes the next of the last TAIL of them (all by default),
  * walking backwards from the last, so a flat file is read to its end.
- * -x gives every login its own wrong password.
+ * -x gives every login its own wrong password, of the same length as
+ * PASSWORD: the cost of a crypt(3) hash depends on the password's length
+ * (sha512crypt takes half again as long from 16 bytes on as at 15), so a
+ * shorter wrong password would look cheaper than a right one.
  *
  * WORKERS processes are forked, wait on one pipe, and start together
  * when the parent closes it; each does LOGINS logins.  That is one
@@ -25,13 +28,14 @@
  * rotated every round, so all services share the machine's drift.
  *
  * Printed: one table for the case with p50 and p99 latency, throughput
- * (logins per second of batch wall time), the PAM result codes counted,
+ * (logins per second of batch wall time), the CPU time of the workers
+ * per login (user + system, from getrusage), the PAM result codes counted,
  * and "errors": results not among the expected CODES (comma-separated
  * names: success, auth_err, user_unknown, ...; default success).  Then
  * the ratios of the first service's p50 to each other's.  With -o, one
  * tab-separated line per service is appended to TSV:
  *   case label p50_ms p99_ms logins_per_s logins errors authinfo_unavail
- *   results (as printed: "success=500 ...")
+ *   results (as printed: "success=500 ...") cpu_ms_per_login
  * Exit status 0 when there were no errors, 1 when there were, 2 on usage
  * or setup failure.
  *
@@ -48,13 +52,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <security/pam_appl.h>
 
-#define MAX_SERVICES 8
+#define MAX_SERVICES 12
 #define MAX_WORKERS 256
 #define NAME_MAX_LEN 320
 
@@ -69,6 +74,7 @@ struct service {
 	uint32_t *lat;		/* all latencies, all rounds */
 	size_t nlat;
 	double wall;		/* seconds of batch wall time, summed */
+	double cpu;		/* seconds of worker CPU time, summed */
 	unsigned long codes[64];
 	unsigned long errors;
 };
@@ -164,6 +170,24 @@ now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* A wrong password as long as pw, different for every login and every
+ * run (so that none is a repeat of an earlier one for the same user): pw
+ * with its first byte changed and its last bytes replaced by the login's
+ * sequence number and the worker's process id, in base 36. */
+static void
+wrong_password(const char *pw, unsigned long seq, char *out)
+{
+	static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+	unsigned long long v = ((unsigned long long)seq << 22) |
+	    ((unsigned long long)getpid() & 0x3fffff);
+	size_t n = strlen(pw), i;
+
+	memcpy(out, pw, n + 1);
+	out[0] = out[0] == '#' ? '%' : '#';
+	for (i = n; i > 1 && v > 0; i--, v /= 36)
+		out[i - 1] = digits[v % 36];
+}
+
 /* One Dovecot-like transaction; returns its PAM result. */
 static int
 login(const struct opts *o, const char *service, const char *user,
@@ -202,12 +226,22 @@ worker(const struct opts *o, const char *service, unsigned long w,
 		snprintf(user, sizeof(user), "%s%07lu@%s", o->prefix, idx,
 			 o->domain);
 		if (o->wrong)
-			snprintf(password, sizeof(password), "wrong-%lu-%lu-%d",
-				 seq, w, (int)getpid());
+			wrong_password(o->password, seq, password);
 		t0 = now();
 		out[i].code = login(o, service, user, rhost);
 		out[i].usec_x10 = (uint32_t)((now() - t0) * 1e7);
 	}
+}
+
+static double
+children_cpu(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_CHILDREN, &ru) != 0)
+		return 0;
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
 /* One batch: o->workers processes, started together, against one
@@ -219,7 +253,7 @@ batch(const struct opts *o, struct service *sv, unsigned long seq0,
 	pid_t pids[MAX_WORKERS];
 	int gate[2], status, bad = 0;
 	unsigned long w, i, n = o->workers * o->logins;
-	double t0;
+	double t0, cpu0 = children_cpu();
 	char c;
 
 	memset(res, 0, n * sizeof(*res));
@@ -250,6 +284,7 @@ batch(const struct opts *o, struct service *sv, unsigned long seq0,
 			bad = 1;
 	}
 	sv->wall += now() - t0;
+	sv->cpu += children_cpu() - cpu0;
 	if (bad) {
 		fprintf(stderr, "bench_pam: a worker for %s died\n", sv->name);
 		return -1;
@@ -321,25 +356,26 @@ report(const struct opts *o, struct service *sv, int nsv)
 	       "per module\n", o->users, o->tail == o->users ?
 	       "users taken from all" : "users taken from the end",
 	       o->workers, o->workers == 1 ? "" : "es", o->logins, o->rounds);
-	printf("   %-14s %9s %9s %10s %7s  %s\n", "module", "p50 ms",
-	       "p99 ms", "logins/s", "errors", "results");
+	printf("   %-14s %9s %9s %10s %8s %7s  %s\n", "module", "p50 ms",
+	       "p99 ms", "logins/s", "cpu ms", "errors", "results");
 	if (o->tsv != NULL && (tsv = fopen(o->tsv, "a")) == NULL)
 		perror(o->tsv);
 	for (i = 0; i < nsv; i++) {
-		double p99, tput;
+		double p99, tput, cpu;
 
 		qsort(sv[i].lat, sv[i].nlat, sizeof(uint32_t), cmp_u32);
 		p50[i] = pct(sv[i].lat, sv[i].nlat, 50);
 		p99 = pct(sv[i].lat, sv[i].nlat, 99);
 		tput = sv[i].wall > 0 ? (double)sv[i].nlat / sv[i].wall : 0;
+		cpu = sv[i].nlat > 0 ? sv[i].cpu * 1e3 / (double)sv[i].nlat : 0;
 		codes_text(&sv[i], codes, sizeof(codes));
-		printf("   %-14s %9.3f %9.3f %10.0f %7lu  %s\n", sv[i].label,
-		       p50[i], p99, tput, sv[i].errors, codes);
+		printf("   %-14s %9.3f %9.3f %10.0f %8.3f %7lu  %s\n",
+		       sv[i].label, p50[i], p99, tput, cpu, sv[i].errors, codes);
 		if (tsv != NULL)
-			fprintf(tsv, "%s\t%s\t%.4f\t%.4f\t%.1f\t%zu\t%lu\t%lu\t%s\n",
-				o->casename, sv[i].label, p50[i], p99, tput,
-				sv[i].nlat, sv[i].errors,
-				sv[i].codes[PAM_AUTHINFO_UNAVAIL], codes);
+			fprintf(tsv, "%s\t%s\t%.4f\t%.4f\t%.1f\t%zu\t%lu\t%lu"
+				"\t%s\t%.4f\n", o->casename, sv[i].label,
+				p50[i], p99, tput, sv[i].nlat, sv[i].errors,
+				sv[i].codes[PAM_AUTHINFO_UNAVAIL], codes, cpu);
 	}
 	for (i = 1; i < nsv; i++)
 		if (p50[i] > 0)

@@ -3,7 +3,7 @@
 # doc/PERFORMANCE.md, for the module labelled LABEL (default
 # pam_mailuser).  Reads the results.tsv that bench.sh writes:
 #   case label p50_ms p99_ms logins_per_s logins errors authinfo_unavail
-#   results
+#   results cpu_ms_per_login
 # Prints one "met" or "MISSED" line per target.  Informational only: the
 # exit status is 0 unless the file is missing or incomplete.
 set -eu
