@@ -1,4 +1,6 @@
+#include <pwd.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -12,12 +14,18 @@ mu_audit_add(sqlite3 *db, const char *tool, const char *action,
 	static const char sql[] =
 	    "INSERT INTO audit (at, uid, actor, tool, action, account, detail)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-	char actor[256];
+	char actor[256], buf[1024];
+	struct passwd pwd, *pw = NULL;
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	if (getlogin_r(actor, sizeof(actor)) != 0)
+	/* who logged in (through sudo too), else whom the process runs as */
+	if (getlogin_r(actor, sizeof(actor)) != 0) {
 		actor[0] = '\0';
+		if (getpwuid_r(getuid(), &pwd, buf, sizeof(buf), &pw) == 0 &&
+		    pw != NULL)
+			snprintf(actor, sizeof(actor), "%s", pw->pw_name);
+	}
 	rc = sqlite3_prepare_v2(db, sql, sizeof(sql), &s, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(s, 1, (sqlite3_int64)time(NULL));

@@ -5,7 +5,8 @@
 struct sqlite3;
 
 /* Insert one audit row: at = now, uid = getuid(), actor = the login name
- * of the caller (getlogin_r) or NULL, and tool, action, account, detail
+ * of the caller (getlogin_r; else the name of uid; else NULL), and tool,
+ * action, account, detail
  * as given (account and detail may be NULL).  Runs inside the caller's
  * transaction if one is open.  MU_OK or MU_E_STORE (the caller logs). */
 int mu_audit_add(struct sqlite3 *db, const char *tool, const char *action,

@@ -26,7 +26,8 @@ void mu_history_free(struct mu_history *h);
 
 /* The quality checks of mu_strength_check for a new password pw of user
  * u, with minlen, dictpath, remember, hash and hash_cost of cfg: the
- * current hash and the last remember older ones are checked.  MU_OK,
+ * current hash and the last remember older ones are checked (none when
+ * st is NULL; u->hash "" for a user not in the store).  MU_OK,
  * MU_E_WEAK or MU_E_DICT with *why (static text), MU_E_STORE,
  * MU_E_NOMEM. */
 int mu_pw_quality(struct mu_store *st, const struct mu_config *cfg,

@@ -68,7 +68,8 @@ mu_pw_quality(struct mu_store *st, const struct mu_config *cfg,
 	int r;
 
 	*why = NULL;
-	if ((r = mu_store_history(st, u->id, cfg->remember, &h)) != MU_OK)
+	if (st != NULL &&
+	    (r = mu_store_history(st, u->id, cfg->remember, &h)) != MU_OK)
 		return r;
 	memset(&pc, 0, sizeof(pc));
 	pc.minlen = cfg->minlen;

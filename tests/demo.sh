@@ -148,7 +148,8 @@ smtp "SMTP AUTH with the right password, then the same RCPT" \
     alice@example.org "$PW"
 smtp "SMTP AUTH with a wrong password" alice@example.org 'nope'
 
-say "Stopping Dovecot, saslauthd and Postfix; removing /etc/pam.d/$STACK_SVC and $STACK_TMP"
+say "Stopping Dovecot, saslauthd and Postfix"
+echo "    and removing /etc/pam.d/$STACK_SVC and $STACK_TMP"
 svc=$STACK_SVC
 stack_cleanup
 if [ -e "/etc/pam.d/$svc" ]; then

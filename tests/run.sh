@@ -55,6 +55,7 @@ for b in build build/asan; do
 	suite "$b: cli" sh tests/cli/test_cli.sh "$b"
 	suite "$b: cli lifecycle" sh tests/cli/test_lifecycle.sh "$b"
 	suite "$b: cli lockout" sh tests/cli/test_lockout_cli.sh "$b"
+	suite "$b: cli policy" sh tests/cli/test_policy_cli.sh "$b"
 done
 suite "valgrind: unit" $VG build/test_unit
 suite "valgrind: module" $VG build/test_module build

@@ -26,6 +26,8 @@
 #define OPT_PASSWORD	0x02	/* --password-stdin, --password-file, --force */
 #define OPT_INIT	0x04	/* --group, --mode */
 #define OPT_HASH	0x08	/* --method, --cost */
+#define OPT_AGING	0x10	/* --max-days, --min-days, --warn-days,
+				 * --grace-days */
 /* Lifecycle and lockout commands (admin_import.c ... admin_fail.c). */
 #define OPT_FORMAT	0x0100	/* --format, --domain */
 #define OPT_IMPORT	0x0200	/* --create-domains, --dry-run, --continue,
@@ -64,6 +66,9 @@ struct opts {
 	const char *length;	/* --length */
 	bool must_change;	/* --must-change */
 	bool cascade;		/* --cascade */
+	/* --max-days, --min-days, --warn-days, --grace-days: a number of
+	 * days or "inherit", NULL when not given */
+	const char *aging[4];
 };
 
 struct admin {
@@ -227,5 +232,18 @@ void cmd_audit_prune(struct admin *a, int argc, char **argv);
 
 /* admin_stats.c */
 void cmd_stats(struct admin *a, int argc, char **argv);
+
+/* admin_policy.c: password policy */
+void cmd_user_force_change(struct admin *a, int argc, char **argv);
+void cmd_user_set(struct admin *a, int argc, char **argv);
+void cmd_domain_set(struct admin *a, int argc, char **argv);
+void cmd_policy_show(struct admin *a, int argc, char **argv);
+void cmd_expiring(struct admin *a, int argc, char **argv);
+/* The aging lines of "user show" for user name: text, or members of obj
+ * when it is not NULL. */
+void admin_show_aging(struct admin *a, const char *name, struct json *obj);
+/* password.c: the configuration and store that password_check's quality
+ * checks use (mu_pw_quality); set once by main(). */
+void password_policy(struct admin *a);
 
 #endif

@@ -5,8 +5,6 @@
  * rolling back an open transaction.
  */
 #include <err.h>
-#include <pwd.h>
-#include <unistd.h>
 
 #include "admin.h"
 #include "mu_audit.h"
@@ -97,19 +95,9 @@ void
 db_audit(sqlite3 *db, const char *action, const char *account,
 	 const char *detail)
 {
-	struct passwd *pw;
-	sqlite3_stmt *s;
-
 	if (mu_audit_add(db, "mailuser-admin", action, account, detail) !=
 	    MU_OK)
 		db_die(db);
-	if ((pw = getpwuid(getuid())) == NULL)
-		return;
-	s = db_prepare(db, "UPDATE audit SET actor = ?1 WHERE id = ?2 AND "
-		       "actor IS NULL");
-	db_bind_text(s, 1, pw->pw_name);
-	db_bind_int(s, 2, sqlite3_last_insert_rowid(db));
-	db_run(s);
 }
 
 int64_t

@@ -13,6 +13,7 @@
 #include "mu_error.h"
 #include "mu_hash.h"
 #include "mu_secret.h"
+#include "mu_store_pw.h"
 #include "mu_username.h"
 
 /* Canonical user name of an argument into out (MU_NAME_MAX + 1). */
@@ -72,6 +73,13 @@ new_hash(struct admin *a, const char *user, char *hash, size_t hashsz)
 	}
 }
 
+/* What the audit row of a new password says about --force. */
+static const char *
+forced(const struct admin *a)
+{
+	return a->o.force ? "quality checks skipped (--force)" : NULL;
+}
+
 void
 cmd_user_add(struct admin *a, int argc, char **argv)
 {
@@ -112,7 +120,8 @@ cmd_user_add(struct admin *a, int argc, char **argv)
 	db_run(s);
 	db_audit(db, "user add", name, a->o.generate ? (a->o.must_change ?
 		 "generated password, must change" : "generated password") :
-		 a->o.must_change ? "must change" : NULL);
+		 a->o.force ? forced(a) : a->o.must_change ? "must change" :
+		 NULL);
 	db_exec(db, "COMMIT");
 	if (generated != NULL) {
 		/* shown once, after the commit: never for a user that was
@@ -124,32 +133,38 @@ cmd_user_add(struct admin *a, int argc, char **argv)
 	}
 }
 
+/* The change of pam_chauthtok (mu_store_set_password): history, a
+ * cleared forced change and failure counts, the audit row. */
 void
 cmd_user_passwd(struct admin *a, int argc, char **argv)
 {
 	char name[MU_NAME_MAX + 1], hash[MU_HASH_MAX];
-	sqlite3_stmt *s;
-	sqlite3 *db;
+	struct mu_pwchange ch;
+	struct mu_user u;
+	int r;
 
 	(void)argc;
 	user_arg(a, argv[0], name);
-	db = admin_open(a);
-	if (!user_exists(db, name))
+	(void)admin_open(a);
+	if ((r = mu_store_get_user(a->st, name, &u)) == MU_E_NOUSER)
 		errx(1, "no such user: %s", name);
+	if (r != MU_OK)
+		exit(1);	/* the core said why */
 	new_hash(a, name, hash, sizeof(hash));
-
-	db_exec(db, "BEGIN IMMEDIATE");
-	s = db_prepare(db, "UPDATE users SET hash = ?1, pw_changed = ?2 "
-		       "WHERE name = ?3");
-	db_bind_text(s, 1, hash);
-	db_bind_int(s, 2, (int64_t)time(NULL));
-	db_bind_text(s, 3, name);
+	ch = (struct mu_pwchange){ u.id, u.name, u.hash, hash,
+				   a->cfg.remember, (int64_t)time(NULL),
+				   "mailuser-admin", "user passwd",
+				   forced(a) };
+	r = mu_store_set_password(a->st, &ch);
 	mu_wipe(hash, sizeof(hash));
-	db_run(s);
-	if (sqlite3_changes(db) == 0)
+	mu_user_wipe(&u);
+	if (r == MU_E_CONFLICT)
+		errx(1, "the password of %s was changed by another process "
+		     "meanwhile; nothing was changed", name);
+	if (r == MU_E_NOUSER)
 		errx(1, "no such user: %s", name);
-	db_audit(db, "user passwd", name, NULL);
-	db_exec(db, "COMMIT");
+	if (r != MU_OK)
+		exit(1);	/* the core said why */
 }
 
 void
@@ -379,6 +394,7 @@ cmd_user_show(struct admin *a, int argc, char **argv)
 		json_bool(&obj, "expired", expired(s, now));
 		json_str(&obj, "password_changed", changed);
 		json_bool(&obj, "force_change", sqlite3_column_int(s, C_FORCE));
+		admin_show_aging(a, name, &obj);
 		json_bool(&obj, "locked", is_locked);
 		json_str(&obj, "locked_at", is_locked ? locked : NULL);
 		json_str(&obj, "lock_reason", is_null(s, C_LOCK_REASON) ?
@@ -399,6 +415,7 @@ cmd_user_show(struct admin *a, int argc, char **argv)
 		printf("%-18s%s\n", "password changed:", changed);
 		printf("%-18s%s\n", "forced change:",
 		       yes_no(sqlite3_column_int(s, C_FORCE)));
+		admin_show_aging(a, name, NULL);
 		if (is_locked)
 			printf("%-18syes, since %s%s%s\n", "admin lock:",
 			       locked, is_null(s, C_LOCK_REASON) ? "" : ": ",

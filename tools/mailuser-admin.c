@@ -26,6 +26,8 @@ static const char *const synopsis[] = {
 	"domain add | enable | disable domain",
 	"domain del [--cascade] domain",
 	"domain list [--json]",
+	"domain set [--max-days days] [--min-days days] [--warn-days days]"
+	    " [--grace-days days] domain",
 	"user add [--force] [--must-change] [--password-stdin |"
 	    " --password-file file | --generate [--length length]] user",
 	"user passwd [--force] [--password-stdin | --password-file file] user",
@@ -36,6 +38,9 @@ static const char *const synopsis[] = {
 	"user lock --reason text user",
 	"user unlock user",
 	"user rename old new",
+	"user force-change user",
+	"user set [--max-days days] [--min-days days] [--warn-days days]"
+	    " [--grace-days days] user",
 	"hash [--force] [--method method] [--cost cost] [--password-stdin |"
 	    " --password-file file]",
 	"failures [--json] [user]",
@@ -46,6 +51,8 @@ static const char *const synopsis[] = {
 	"audit [--json] [--since date] [--user user]",
 	"audit prune --before date",
 	"stats [--json]",
+	"policy show [--json]",
+	"expiring [--json] days",
 };
 
 /* Print the synopsis and exit with EXIT_USAGE.  When verb is not NULL,
@@ -85,6 +92,7 @@ static const struct verb domain_verbs[] = {
 	{ "list", cmd_domain_list, NULL, OPT_JSON, 0, 0 },
 	{ "enable", cmd_domain_enable, NULL, 0, 1, 1 },
 	{ "disable", cmd_domain_disable, NULL, 0, 1, 1 },
+	{ "set", cmd_domain_set, NULL, OPT_AGING, 1, 1 },
 	{ NULL, NULL, NULL, 0, 0, 0 },
 };
 
@@ -100,6 +108,13 @@ static const struct verb user_verbs[] = {
 	{ "lock", cmd_user_lock, NULL, OPT_REASON, 1, 1 },
 	{ "unlock", cmd_user_unlock, NULL, 0, 1, 1 },
 	{ "rename", cmd_user_rename, NULL, 0, 2, 2 },
+	{ "force-change", cmd_user_force_change, NULL, 0, 1, 1 },
+	{ "set", cmd_user_set, NULL, OPT_AGING, 1, 1 },
+	{ NULL, NULL, NULL, 0, 0, 0 },
+};
+
+static const struct verb policy_verbs[] = {
+	{ "show", cmd_policy_show, NULL, OPT_JSON, 0, 0 },
 	{ NULL, NULL, NULL, 0, 0, 0 },
 };
 
@@ -121,6 +136,8 @@ static const struct verb verbs[] = {
 	/* "audit prune" descends; plain "audit" lists */
 	{ "audit", cmd_audit, audit_verbs, OPT_JSON | OPT_AUDIT, 0, 0 },
 	{ "stats", cmd_stats, NULL, OPT_JSON, 0, 0 },
+	{ "policy", NULL, policy_verbs, 0, 0, 0 },
+	{ "expiring", cmd_expiring, NULL, OPT_JSON, 1, 1 },
 	{ NULL, NULL, NULL, 0, 0, 0 },
 };
 
@@ -135,6 +152,9 @@ enum {
 	LO_CONTINUE, LO_SINCE, LO_USER, LO_BEFORE, LO_SOURCE, LO_REASON,
 	LO_GENERATE, LO_LENGTH, LO_MUST_CHANGE, LO_CASCADE,
 };
+
+/* Aging options, in the order of opts.aging. */
+enum { LO_MAX_DAYS = 768, LO_MIN_DAYS, LO_WARN_DAYS, LO_GRACE_DAYS };
 
 static const struct option longopts[] = {
 	{ "json", no_argument, NULL, LO_JSON },
@@ -159,6 +179,10 @@ static const struct option longopts[] = {
 	{ "length", required_argument, NULL, LO_LENGTH },
 	{ "must-change", no_argument, NULL, LO_MUST_CHANGE },
 	{ "cascade", no_argument, NULL, LO_CASCADE },
+	{ "max-days", required_argument, NULL, LO_MAX_DAYS },
+	{ "min-days", required_argument, NULL, LO_MIN_DAYS },
+	{ "warn-days", required_argument, NULL, LO_WARN_DAYS },
+	{ "grace-days", required_argument, NULL, LO_GRACE_DAYS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -195,6 +219,11 @@ opt_mask(int c)
 		return OPT_GENERATE;
 	case LO_CASCADE:
 		return OPT_CASCADE;
+	case LO_MAX_DAYS:
+	case LO_MIN_DAYS:
+	case LO_WARN_DAYS:
+	case LO_GRACE_DAYS:
+		return OPT_AGING;
 	case LO_GROUP:
 	case LO_MODE:
 		return OPT_INIT;
@@ -237,6 +266,12 @@ parse_opts(const struct verb *v, const char *path, int argc, char **argv,
 			break;
 		case LO_FORCE:
 			o->force = true;
+			break;
+		case LO_MAX_DAYS:
+		case LO_MIN_DAYS:
+		case LO_WARN_DAYS:
+		case LO_GRACE_DAYS:
+			o->aging[c - LO_MAX_DAYS] = optarg;
 			break;
 		case LO_GROUP:
 			o->group = optarg;
@@ -397,6 +432,7 @@ main(int argc, char *argv[])
 	if (mu_config_finish(&a.cfg, &a.log) != MU_OK)
 		exit(1);
 	a.log.debug = a.cfg.debug;
+	password_policy(&a);
 
 	dispatch(&a, verbs, NULL, argc, argv);
 	if (fflush(stdout) != 0 || ferror(stdout))

@@ -18,6 +18,7 @@
 #include "mu_error.h"
 #include "mu_hash.h"
 #include "mu_secret.h"
+#include "mu_store_pw.h"
 
 #define PWBUF (MU_PASS_MAX + 1)	/* longest password and its NUL */
 
@@ -111,18 +112,42 @@ tty_prompt(int fd, const char *prompt, char *buf)
 	return ret;
 }
 
+static struct admin *policy;	/* configuration and store */
+
+void
+password_policy(struct admin *a)
+{
+	policy = a;
+}
+
 /*
- * Quality checks for a new password: the slot where strength rules go
- * (minimum length, cracklib, not containing the local part or domain),
- * skipped with --force.  None yet: only the length rules apply.
+ * Quality checks for a new password, skipped with --force: those of
+ * pam_chauthtok (mu_pw_quality: length, local part and domain, cracklib,
+ * and for a user in the store the current and remembered passwords).
  */
 static int
 quality(const char *pw, const char *user, const char **why)
 {
-	(void)pw;
-	(void)user;
-	(void)why;
-	return MU_OK;
+	struct mu_user u;
+	int r = MU_E_NOUSER;
+
+	if (policy == NULL)
+		return MU_OK;
+	if (user != NULL && policy->st != NULL)
+		r = mu_store_get_user(policy->st, user, &u);
+	if (r == MU_E_NOUSER) {	/* a new user, or no user at all */
+		memset(&u, 0, sizeof(u));
+		u.id = -1;
+		snprintf(u.name, sizeof(u.name), "%s",
+			 user != NULL ? user : "");
+		r = MU_OK;
+	}
+	if (r == MU_OK)
+		r = mu_pw_quality(policy->st, &policy->cfg, &u, pw, why);
+	mu_user_wipe(&u);
+	if (r != MU_OK && *why == NULL)
+		*why = mu_strerror(r);
+	return r;
 }
 
 int

@@ -303,7 +303,7 @@ t "user add in an unknown domain is refused" one_error "no such domain"
 mu_in 'x
 ' user add --password-stdin bare
 t "bare name without default_domain is refused" one_error "default_domain"
-mu_in 'Other pw
+mu_in 'Other-Tarn-pw 7
 ' user add --password-stdin 'Dave@EXAMPLE.org'
 t "user add of a mixed-case name" succeeded
 t "the name is stored in canonical form" \
@@ -311,7 +311,7 @@ t "the name is stored in canonical form" \
 
 cp "$CONF" "$TMP/dd.conf"
 echo "default_domain = example.org" >>"$TMP/dd.conf"
-tool 'Carol pw
+tool 'Plume-Vetch-pw 7
 ' -c "$TMP/dd.conf" user add --password-stdin carol
 t "bare name gets default_domain" eval 'succeeded &&
     [ "$(sq "SELECT count(*) FROM users WHERE name = '"'carol@example.org'"'")" = 1 ]'
@@ -368,14 +368,14 @@ else
 fi
 
 if command -v script >/dev/null 2>&1; then
-	(sleep 1; printf 'Tty pw 9\n'; sleep 1; printf 'Tty pw 9\n') |
+	(sleep 1; printf 'Tty-Knoll-pw 9\n'; sleep 1; printf 'Tty-Knoll-pw 9\n') |
 	    timeout 30 script -qec "'$BIN' -c '$CONF' user add gina@example.org" \
 	    /dev/null >"$TMP/out" 2>&1
 	rc=$?
 	t "prompt on the terminal, asked twice" eval '[ "$rc" = 0 ] &&
 	    [ "$(grep -c "password" "$TMP/out")" = 2 ]'
-	t "the password is not echoed" out_lacks 'Tty pw 9'
-	t "the prompted password is stored" verifies 'Tty pw 9' \
+	t "the password is not echoed" out_lacks 'Tty-Knoll-pw 9'
+	t "the prompted password is stored" verifies 'Tty-Knoll-pw 9' \
 	    "$(sq "SELECT hash FROM users WHERE name = 'gina@example.org'")"
 	(sleep 1; printf 'one\n'; sleep 1; printf 'two\n') |
 	    timeout 30 script -qec "'$BIN' -c '$CONF' user add hal@example.org" \
@@ -476,11 +476,11 @@ err_run "user expire of an unknown user" "no such user" \
     user expire nobody@example.org 2030-01-01
 
 sqw "UPDATE users SET pw_changed = 0 WHERE name = 'bob@example.org'"
-printf 'New pw 2\n' >"$TMP/pwfile2"
+printf 'New-Whelk-pw 2\n' >"$TMP/pwfile2"
 ok_run "user passwd --password-file" user passwd --password-file \
     "$TMP/pwfile2" bob@example.org
 h=$(sq "SELECT hash FROM users WHERE name = 'bob@example.org'")
-t "new hash verifies the new password" verifies 'New pw 2' "$h"
+t "new hash verifies the new password" verifies 'New-Whelk-pw 2' "$h"
 t "new hash does not verify the old password" eval '! verifies "Secret-pw 1" "$h"'
 t "user passwd sets pw_changed" eval \
     '[ "$(sq "SELECT pw_changed > 0 FROM users WHERE name = '"'bob@example.org'"'")" = 1 ]'
@@ -527,28 +527,28 @@ wait "$holder"
 
 # ---- hash ----------------------------------------------------------------
 
-mu_in 'Hash pw
+mu_in 'Hash-Drab-pw 5
 ' hash --password-stdin
 h=$(cat "$TMP/out")
 t "hash: sha512crypt from the configuration" eval 'succeeded &&
     case $h in "\$6\$"*) true;; *) false;; esac'
-t "hash: output verifies" verifies 'Hash pw' "$h"
-mu_in 'Hash pw
+t "hash: output verifies" verifies 'Hash-Drab-pw 5' "$h"
+mu_in 'Hash-Drab-pw 5
 ' hash --method yescrypt --password-stdin
 h=$(cat "$TMP/out")
 t "hash --method yescrypt" eval 'succeeded &&
     case $h in "\$y\$"*) true;; *) false;; esac'
-t "hash --method yescrypt: output verifies" verifies 'Hash pw' "$h"
-mu_in 'Hash pw
+t "hash --method yescrypt: output verifies" verifies 'Hash-Drab-pw 5' "$h"
+mu_in 'Hash-Drab-pw 5
 ' hash --method bcrypt --cost 4 --password-stdin
 h=$(cat "$TMP/out")
 t "hash --method bcrypt --cost 4" eval 'succeeded &&
     case $h in "\$2b\$04\$"*) true;; *) false;; esac'
-t "hash --method bcrypt: output verifies" verifies 'Hash pw' "$h"
-mu_in 'Hash pw
+t "hash --method bcrypt: output verifies" verifies 'Hash-Drab-pw 5' "$h"
+mu_in 'Hash-Drab-pw 5
 ' hash --method md5 --password-stdin
 t "hash --method of an unknown method is refused" one_error "unknown hash method"
-mu_in 'Hash pw
+mu_in 'Hash-Drab-pw 5
 ' hash --cost 5 --password-stdin
 t "hash --cost out of range is refused" one_error "out of range"
 mu_in '' hash --password-stdin

@@ -90,12 +90,12 @@ if stack_module_knows deny=3; then
 	for w in one two three; do
 		stack_imap carol@example.org "wrong-$w" 127.0.0.1 >/dev/null
 	done
-	expect "lockout: after 3 wrong passwords from 127.0.0.1 the right one is refused from there" \
+	expect "lockout: 3 wrong passwords from 127.0.0.1, then the right: NO" \
 	    "$(stack_imap carol@example.org "$PW" 127.0.0.1)" "$AUTHFAIL"
-	expect "lockout: the right password is still accepted from 127.0.0.2" \
+	expect "lockout: the right password from 127.0.0.2 meanwhile: OK" \
 	    "$(stack_imap carol@example.org "$PW" 127.0.0.2)" \
 	    "$LOGGEDIN"
-	expect "lockout: 127.0.0.1 stays locked after that success from 127.0.0.2" \
+	expect "lockout: 127.0.0.1 stays locked after that success elsewhere" \
 	    "$(stack_imap carol@example.org "$PW" 127.0.0.1)" "$AUTHFAIL"
 else
 	ok "lockout from one address only # SKIP brute-force defence not built"

@@ -89,11 +89,11 @@ if stack_module_knows deny=3; then
 	for w in one two three; do
 		stack_smtp_rcpt $FOREIGN erin@example.org "wrong-$w" >/dev/null
 	done
-	expect "lockout (deny = 3): after 3 wrong SMTP logins the right one gets 535" \
+	expect "lockout (deny = 3): 3 wrong SMTP logins, then the right one: 535" \
 	    "$(stack_smtp_rcpt $FOREIGN erin@example.org "$PW")" "$AUTH_NO"
 	r=$(echo "$PW" | "$STACK_B/pamtry" -r 192.0.2.7 "$STACK_SVC" \
 	    erin@example.org 2>&1 | head -n 1)
-	expect "lockout: the same user from an address (as Dovecot asks) is not locked" \
+	expect "lockout: with PAM_RHOST set, as Dovecot sets it, not locked" \
 	    "$r" 'auth: Success'
 else
 	ok "SMTP lockout # SKIP brute-force defence not built"

@@ -8,10 +8,16 @@
 #   top=...; . "$top/tests/lib/stack.sh"
 #   stack_init BUILD_DIR        temp dir, mailuser.conf, empty store, traps
 #   stack_user_add USER PASSWORD
-#   stack_pam_install           /etc/pam.d/$STACK_SVC from doc/examples
-#   stack_dovecot_start | stack_saslauthd_start [-r|-nor] | stack_postfix_start
-#   stack_imap USER PASSWORD [SRC]   prints the server's reply
-#   ...
+#   stack_pam_install [dovecot|smtp] [NAME]
+#                               /etc/pam.d/NAME from doc/examples/pam.d
+#   stack_dovecot_start         IMAP and POP3 on $STACK_IMAP_PORT, ..POP3..
+#   stack_saslauthd_start       socket $STACK_SASL_MUX
+#   stack_postfix_start         smtpd on $STACK_SMTP_PORT (needs saslauthd)
+#   stack_imap USER PASSWORD [SRC]   the server's reply to LOGIN
+#   stack_pop3 USER PASSWORD [SRC]   the reply to PASS
+#   stack_smtp_rcpt TO [USER PASSWORD]   the replies to AUTH and RCPT
+#   stack_testsasl USER PASSWORD     testsaslauthd's answer
+#   stack_expect DESCRIPTION ACTUAL PATTERN [LOGS]   one TAP line
 #   (everything started is stopped, by PID, and every file removed at exit,
 #   also when a test fails or is interrupted)
 #
@@ -97,7 +103,7 @@ stack_init() {
 		echo "db = $STACK_DB"
 		echo "hash = sha512crypt"
 		echo "hash_cost = 1000"
-		[ -n "${2:-}" ] && printf '%s\n' "$2"
+		if [ -n "${2:-}" ]; then printf '%s\n' "$2"; fi
 	} >"$STACK_CONF"
 	chmod 0600 "$STACK_CONF"
 	stack_admin init >/dev/null &&
@@ -157,6 +163,8 @@ stack_alive() {	# PID: running, and not a zombie waiting for init
 	return 0
 }
 
+# Stop the processes of a server: send SIG to PID, then wait for it and
+# for its children (found before), each by PID; SIGKILL any that stay.
 stack_stop_pids() {	# SIG PID
 	kids=$(pgrep -P "$2" 2>/dev/null | tr '\n' ' ')
 	kill -"$1" "$2" 2>/dev/null
