@@ -520,6 +520,9 @@ mu user lock --reason "audit test" au@example.org
 mu user unlock au@example.org
 mu user rename au@example.org au2@example.org
 mu unlock au2@example.org
+mu user force-change au2@example.org
+mu user set --max-days 30 au2@example.org
+mu domain set --max-days 60 example.org
 mu domain add tmp.example
 mu domain disable tmp.example
 mu domain enable tmp.example
@@ -533,17 +536,16 @@ cp "$TMP/out" "$TMP/audit.json"
 t "audit --json parses" jqt 'type == "array" and length > 0'
 for act in init "domain add" "domain disable" "domain enable" "domain del" \
     "user add" "user passwd" "user disable" "user enable" "user expire" \
-    "user lock" "user unlock" "user rename" "user del" unlock import export; do
+    "user lock" "user unlock" "user rename" "user del" unlock import export \
+    "user force-change" "user set" "domain set"; do
 	t "audit row for \"$act\"" jq -e --arg a "$act" \
 	    'any(.[]; .action == $a)' "$TMP/audit.json"
 done
-t "audit rows say when and who (uid, tool)" jq -e \
-    'all(.[]; (.at | test("^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} UTC$")) and
-     .uid == 0 and .tool == "mailuser-admin")' "$TMP/audit.json"
 # the name: the terminal's login, else the uid's name (no terminal here)
-t "audit rows of the tool's commands name the caller" jq -e \
-    --arg u "$(id -un)" 'all(.[] | select(.action != "user passwd");
-     .actor == $u)' "$TMP/audit.json"
+t "audit rows say when and who (uid, name, tool)" jq -e --arg u "$(id -un)" \
+    'all(.[]; (.at | test("^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} UTC$")) and
+     .uid == 0 and .actor == $u and .tool == "mailuser-admin")' \
+    "$TMP/audit.json"
 t "audit rows name the account" jq -e \
     '[.[] | select(.action == "user rename")][0] |
      .account == "au2@example.org" and .detail == "from au@example.org"' \
