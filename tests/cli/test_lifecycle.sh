@@ -72,6 +72,7 @@ usage_error() { [ "$rc" = 2 ]; }
 out_has() { grep -Eq -- "$1" "$TMP/out"; }
 err_has() { grep -Eq -- "$1" "$TMP/err"; }
 jqt() { jq -e "$1" "$TMP/out" >/dev/null 2>&1; }
+jqf() { jq -e "$@" >/dev/null; }	# jqf [OPTIONS] FILTER FILE
 ok_run() { _d=$1; shift; mu "$@"; t "$_d" succeeded; }
 err_run() { _d=$1; _p=$2; shift 2; mu "$@"; t "$_d" one_error "$_p"; }
 sq() { sqlite3 -readonly "$DB" "$1"; }
@@ -538,19 +539,19 @@ for act in init "domain add" "domain disable" "domain enable" "domain del" \
     "user add" "user passwd" "user disable" "user enable" "user expire" \
     "user lock" "user unlock" "user rename" "user del" unlock import export \
     "user force-change" "user set" "domain set"; do
-	t "audit row for \"$act\"" jq -e --arg a "$act" \
+	t "audit row for \"$act\"" jqf --arg a "$act" \
 	    'any(.[]; .action == $a)' "$TMP/audit.json"
 done
 # the name: the terminal's login, else the uid's name (no terminal here)
-t "audit rows say when and who (uid, name, tool)" jq -e --arg u "$(id -un)" \
+t "audit rows say when and who (uid, name, tool)" jqf --arg u "$(id -un)" \
     'all(.[]; (.at | test("^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} UTC$")) and
      .uid == 0 and .actor == $u and .tool == "mailuser-admin")' \
     "$TMP/audit.json"
-t "audit rows name the account" jq -e \
+t "audit rows name the account" jqf \
     '[.[] | select(.action == "user rename")][0] |
      .account == "au2@example.org" and .detail == "from au@example.org"' \
     "$TMP/audit.json"
-t "lock reason recorded" jq -e \
+t "lock reason recorded" jqf \
     'any(.[]; .action == "user lock" and .detail == "audit test")' \
     "$TMP/audit.json"
 t "no audit row holds a hash or a password" eval \
