@@ -311,11 +311,19 @@ mu_fail_record(struct mu_store *st, int64_t id, const char *source,
 {
 	sqlite3 *db = mu_store_db(st);
 	bool seen = false;
-	int rc;
+	int rc, tries;
 
 	*counted = *engaged = *all = false;
 	*until = 0;
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	/* A failure must not go uncounted because others keep the store
+	 * busy (an attacker could arrange that): wait up to MU_FAIL_TRIES
+	 * busy timeouts for the write lock. */
+	for (tries = 0; tries < MU_FAIL_TRIES; tries++) {
+		rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		if ((rc & 0xff) != SQLITE_BUSY)
+			break;
+	}
+	if (rc != SQLITE_OK)
 		return db_error(st, "recording a failure");
 	if (digest != NULL && digest[0] != '\0') {
 		rc = stale_seen(db, id, digest, &seen);

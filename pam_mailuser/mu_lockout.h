@@ -12,6 +12,7 @@
 #define MU_SOURCE_ALL ""	/* the row that locks every source */
 #define MU_STALE_KEEP 5		/* digests of recent wrong passwords kept */
 #define MU_FOREVER INT64_MAX	/* locked_until for "until an admin unlocks" */
+#define MU_FAIL_TRIES 4		/* busy timeouts a failure write may wait */
 
 struct mu_fail_policy {
 	unsigned long deny;		/* failures from one source; 0 = off */
@@ -58,7 +59,7 @@ int mu_fail_state(struct mu_store *st, int64_t id, const char *source,
 		  int64_t now, struct mu_lock_state *ls);
 
 /* Record a wrong password for user id from source, in one BEGIN IMMEDIATE
- * transaction.  digest is crypt(wrong password, the user's salt): when it
+ * transaction, waiting up to MU_FAIL_TRIES busy timeouts for the lock.  digest is crypt(wrong password, the user's salt): when it
  * equals one of the last MU_STALE_KEEP digests (constant-time compare)
  * the failure is a stale password repeated and is not counted again
  * (*counted false).  Sets *engaged when this failure engaged a lock
