@@ -39,7 +39,7 @@ LIB       = $(B)/libmailuser.a
 MODULE    = $(B)/pam_mailuser.so
 ADMIN     = $(B)/mailuser-admin
 TESTBIN   = $(B)/test_unit $(B)/test_policy $(B)/test_module $(B)/test_lockout \
-            $(B)/test_symbols \
+            $(B)/test_passwd $(B)/test_symbols \
             $(B)/pam_settok.so $(B)/pamtry $(B)/bench_pam
 
 # Build and test dependencies, by Debian package name.
@@ -85,6 +85,9 @@ $(B)/test_lockout: $(B)/tests/module/test_lockout.o $(B)/tests/module/harness.o 
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS)
 
 $(B)/test_policy: $(B)/tests/unit/test_policy.o $(LIB)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS)
+
+$(B)/test_passwd: $(B)/tests/module/test_passwd.o $(B)/tests/module/harness.o $(LIB)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS)
 
 $(B)/test_symbols: $(B)/tests/module/test_symbols.o

@@ -2,6 +2,7 @@
  * pam_mailuser: PAM entry points.  Glue only: options, the PAM items,
  * the conversation, and the one mapping from core errors to PAM codes.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,14 +17,17 @@
 #include "mu_error.h"
 #include "mu_hash.h"
 #include "mu_lockout.h"
+#include "mu_policy.h"
 #include "mu_log.h"
 #include "mu_secret.h"
 #include "mu_store.h"
+#include "mu_store_pw.h"
+#include "mu_strength.h"
 #include "mu_username.h"
 
 #define STORE_KEY "pam_mailuser.store"
 
-enum phase { PH_AUTH, PH_ACCT };
+enum phase { PH_AUTH, PH_ACCT, PH_PASSWD };
 
 struct ctx {
 	pam_handle_t *pamh;
@@ -32,6 +36,7 @@ struct ctx {
 	struct mu_log log;
 	const char *raw;		/* PAM_USER as given */
 	char name[MU_NAME_MAX + 1];	/* canonical, "" if refused */
+	char ename[MU_NAME_MAX * 4 + 1];	/* name escaped for logs */
 	const char *why;		/* why the name was refused */
 };
 
@@ -58,11 +63,19 @@ to_pam(int err, enum phase ph)
 	case MU_E_BADNAME:
 		return PAM_USER_UNKNOWN;
 	case MU_E_DISABLED:
-		return ph == PH_ACCT ? PAM_PERM_DENIED : PAM_AUTH_ERR;
+		return ph == PH_AUTH ? PAM_AUTH_ERR : PAM_PERM_DENIED;
 	case MU_E_ACCT_EXPIRED:
 		return PAM_ACCT_EXPIRED;
-	default:
+	case MU_E_NEWTOK:
+		return PAM_NEW_AUTHTOK_REQD;
+	case MU_E_PW_EXPIRED:
+		return PAM_AUTHTOK_EXPIRED;
+	case MU_E_MISMATCH:
+	case MU_E_LOCKED:	/* the current password, for chauthtok */
 		return ph == PH_ACCT ? PAM_PERM_DENIED : PAM_AUTH_ERR;
+	default:
+		return ph == PH_ACCT ? PAM_PERM_DENIED :
+		    ph == PH_AUTH ? PAM_AUTH_ERR : PAM_AUTHTOK_ERR;
 	}
 }
 
@@ -92,6 +105,7 @@ setup(struct ctx *c, pam_handle_t *pamh, int flags, int argc,
 	if (mu_canon(c->raw, c->cfg.default_domain, c->cfg.lowercase_local,
 		     c->name, &c->why) != MU_OK)
 		c->name[0] = '\0';
+	mu_escape(c->ename, sizeof(c->ename), c->name);
 	return MU_OK;
 }
 
@@ -168,11 +182,13 @@ log_failure(const struct ctx *c, bool known)
 		   u != NULL ? "  user=" : "", u != NULL ? u : "");
 }
 
-/* Get the password: the stacked token with use_first_pass (required) or
- * try_first_pass (if any), else a prompt; *stacked says which.  With
+/* Get a password into item (PAM_AUTHTOK; PAM_OLDAUTHTOK for the current
+ * password of a change): the stacked token with use_first_pass (required)
+ * or try_first_pass (if any), else a prompt; *stacked says which.  With
  * prompt_only, always prompt.  *pw belongs to libpam. */
 static int
-get_password(struct ctx *c, bool prompt_only, const char **pw, bool *stacked)
+get_token(struct ctx *c, int type, const char *prompt, bool prompt_only,
+	  const char **pw, bool *stacked)
 {
 	const void *tok = NULL;
 	char *resp = NULL;
@@ -181,7 +197,7 @@ get_password(struct ctx *c, bool prompt_only, const char **pw, bool *stacked)
 	*pw = NULL;
 	*stacked = false;
 	if (!prompt_only && (c->cfg.use_first_pass || c->cfg.try_first_pass)) {
-		r = pam_get_item(c->pamh, PAM_AUTHTOK, &tok);
+		r = pam_get_item(c->pamh, type, &tok);
 		if (r == PAM_SUCCESS && tok != NULL) {
 			*pw = tok;
 			*stacked = true;
@@ -193,20 +209,28 @@ get_password(struct ctx *c, bool prompt_only, const char **pw, bool *stacked)
 			return PAM_AUTH_ERR;
 		}
 	}
-	r = pam_prompt(c->pamh, PAM_PROMPT_ECHO_OFF, &resp, "Password: ");
+	r = pam_prompt(c->pamh, PAM_PROMPT_ECHO_OFF, &resp, "%s", prompt);
 	if (r != PAM_SUCCESS || resp == NULL) {
 		mu_free_secret(resp);
 		return r == PAM_SUCCESS ? PAM_CONV_ERR : r;
 	}
-	r = pam_set_item(c->pamh, PAM_AUTHTOK, resp);
+	r = pam_set_item(c->pamh, type, resp);
 	mu_free_secret(resp);
 	if (r != PAM_SUCCESS)
 		return r;
-	if (pam_get_item(c->pamh, PAM_AUTHTOK, &tok) != PAM_SUCCESS ||
+	if (pam_get_item(c->pamh, type, &tok) != PAM_SUCCESS ||
 	    tok == NULL)
 		return PAM_AUTH_ERR;
 	*pw = tok;
 	return PAM_SUCCESS;
+}
+
+/* The password of a login: PAM_AUTHTOK, see get_token. */
+static int
+get_password(struct ctx *c, bool prompt_only, const char **pw, bool *stacked)
+{
+	return get_token(c, PAM_AUTHTOK, "Password: ", prompt_only, pw,
+			 stacked);
 }
 
 /* After a good login: store a hash of the configured method if the old
@@ -430,6 +454,83 @@ pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	return PAM_SUCCESS;
 }
 
+/* Text for the person through the conversation, never under PAM_SILENT.
+ * A conversation that refuses it changes nothing. */
+static void
+say(const struct ctx *c, int style, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+say(const struct ctx *c, int style, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->flags & PAM_SILENT)
+		return;
+	va_start(ap, fmt);
+	if (style == PAM_ERROR_MSG)
+		(void)pam_verror(c->pamh, fmt, ap);
+	else
+		(void)pam_vinfo(c->pamh, fmt, ap);
+	va_end(ap);
+}
+
+static bool
+acct_expired(const struct mu_user *u)
+{
+	return u->has_expires && u->expires <= (int64_t)time(NULL);
+}
+
+/* The aging state of u's password now: the user's and domain's values
+ * over the configuration's. */
+static void
+user_age(const struct ctx *c, const struct mu_user *u, struct mu_age *ag)
+{
+	struct mu_aging def, a;
+
+	mu_config_aging(&c->cfg, &def);
+	mu_aging_resolve(&u->aging, &def, &a);
+	mu_age_eval(u->pw_changed, u->force_change, &a, (int64_t)time(NULL),
+		    ag);
+	if (ag->future)
+		mu_logf(&c->log, LOG_WARNING, "user %s: the last password "
+			"change lies in the future", c->ename);
+}
+
+/* Account management's view of the password's age. */
+static int
+password_age(struct ctx *c, const struct mu_user *u)
+{
+	const char *how;
+	struct mu_age ag;
+
+	user_age(c, u, &ag);
+	how = ag.forced ? "administrator enforced" : "password expired";
+	switch (ag.state) {
+	case MU_AGE_EXPIRED:
+		mu_logf(&c->log, LOG_NOTICE, "user %s: password expired past "
+			"its grace period", c->ename);
+		say(c, PAM_ERROR_MSG, "Your password has expired; ask your "
+		    "administrator to set a new one.");
+		return MU_E_PW_EXPIRED;
+	case MU_AGE_CHANGE:
+		mu_logf(&c->log, LOG_NOTICE, "user %s: password change "
+			"required (%s)", c->ename, how);
+		say(c, PAM_ERROR_MSG, "You are required to change your "
+		    "password immediately (%s).", how);
+		return MU_E_NEWTOK;
+	case MU_AGE_WARN:
+		mu_logf(&c->log, LOG_INFO, "user %s: password expires in "
+			"%lld days", c->ename, (long long)ag.days_left);
+		say(c, PAM_TEXT_INFO, "Your password will expire in %lld "
+		    "day%s.", (long long)ag.days_left,
+		    ag.days_left == 1 ? "" : "s");
+		return MU_OK;
+	default:
+		return MU_OK;
+	}
+}
+
 static int
 account(struct ctx *c)
 {
@@ -447,15 +548,12 @@ account(struct ctx *c)
 	if ((r = account_state(&u, &why)) != MU_OK) {
 		mu_logf(&c->log, LOG_NOTICE, "user %s: account refused: %s",
 			u.name, why);
-	} else if (u.has_expires && u.expires <= (int64_t)time(NULL)) {
+	} else if (acct_expired(&u)) {
 		mu_logf(&c->log, LOG_NOTICE, "user %s: account expired",
 			u.name);
 		r = MU_E_ACCT_EXPIRED;
-	} else if (u.force_change) {
-		mu_logf(&c->log, LOG_NOTICE, "user %s: password change "
-			"required", u.name);
-		mu_user_wipe(&u);
-		return PAM_NEW_AUTHTOK_REQD;
+	} else {
+		r = password_age(c, &u);
 	}
 	mu_user_wipe(&u);
 	return to_pam(r, PH_ACCT);
@@ -470,4 +568,273 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	if ((r = setup(&c, pamh, flags, argc, argv)) != MU_OK)
 		return r == MU_E_CONFIG ? PAM_SERVICE_ERR : PAM_USER_UNKNOWN;
 	return account(&c);
+}
+
+/* ---- password change ------------------------------------------------ */
+
+/* Root changes a password without the current one, unless the
+ * application asks only for an expired password to be changed. */
+static bool
+is_root(const struct ctx *c)
+{
+	return getuid() == 0 && !(c->flags & PAM_CHANGE_EXPIRED_AUTHTOK);
+}
+
+/* Tell the person and the log why a change did not happen. */
+static void
+refused(struct ctx *c, int r, const char *why)
+{
+	switch (r) {
+	case MU_E_WEAK:
+		mu_logf(&c->log, LOG_NOTICE, "user %s: new password refused: "
+			"%s", c->ename, why);
+		say(c, PAM_ERROR_MSG, "BAD PASSWORD: %s", why);
+		break;
+	case MU_E_DICT:
+		mu_logf(&c->log, LOG_ERR, "dictpath %s: %s", c->cfg.dictpath,
+			why);
+		say(c, PAM_ERROR_MSG, "The password cannot be changed now: "
+		    "%s.", why);
+		break;
+	case MU_E_CONFLICT:
+		mu_logf(&c->log, LOG_NOTICE, "user %s: password changed by "
+			"another process meanwhile", c->ename);
+		say(c, PAM_ERROR_MSG, "The password was changed by another "
+		    "process meanwhile; nothing was changed.");
+		break;
+	case MU_E_STORE:
+	case MU_E_HASH:
+	case MU_E_NOMEM:
+		say(c, PAM_ERROR_MSG, "The password cannot be changed now; "
+		    "try again later.");
+		break;
+	default:	/* why: static text of mu_age_may_change */
+		mu_logf(&c->log, LOG_NOTICE, "user %s: password change "
+			"refused: %s", c->ename, mu_strerror(r));
+		say(c, PAM_ERROR_MSG, "%s", why != NULL ? why :
+		    mu_strerror(r));
+		break;
+	}
+}
+
+/* The current password: asked for in the preliminary check (or taken
+ * from an earlier module, see get_token) and kept as PAM_OLDAUTHTOK for
+ * the update, which only reads it back. */
+static int
+old_password(struct ctx *c, bool prelim, const char **pw)
+{
+	const void *tok = NULL;
+	bool stacked;
+
+	if (prelim) {
+		if (c->name[0] != '\0')
+			say(c, PAM_TEXT_INFO, "Changing password for %s.",
+			    c->ename);
+		return get_token(c, PAM_OLDAUTHTOK, "Current password: ",
+				 false, pw, &stacked);
+	}
+	if (pam_get_item(c->pamh, PAM_OLDAUTHTOK, &tok) != PAM_SUCCESS ||
+	    tok == NULL) {
+		pam_syslog(c->pamh, LOG_ERR, "no current password from the "
+			   "preliminary check");
+		return PAM_AUTHTOK_RECOVERY_ERR;
+	}
+	*pw = tok;
+	return PAM_SUCCESS;
+}
+
+/* The current password against the store: in the preliminary check as
+ * for a login (locks, counters, account state); in the update a mismatch
+ * means that another process changed the password meanwhile. */
+static int
+check_current(struct ctx *c, bool prelim, struct mu_store *st,
+	      const struct mu_user *u, const char *old)
+{
+	char digest[MU_HASH_MAX];
+	int r;
+
+	r = mu_hash_verify(old, u->hash, c->cfg.method, c->cfg.hash_cost,
+			   digest);
+	if (prelim)
+		r = decide(c, st, u, old, r, digest);
+	else if (r != MU_OK)
+		r = MU_E_CONFLICT;
+	mu_wipe(digest, sizeof(digest));
+	return r;
+}
+
+/* May the password be changed now: account expiry, the password's age
+ * (mindays, grace, expired-only changes), a usable dictionary. */
+static int
+change_allowed(struct ctx *c, const struct mu_user *u, bool root)
+{
+	struct mu_age ag;
+	const char *why = "Your account has expired.";
+	int r = MU_E_ACCT_EXPIRED;
+
+	if (root || !acct_expired(u)) {
+		user_age(c, u, &ag);
+		r = mu_age_may_change(&ag, root, (c->flags &
+			PAM_CHANGE_EXPIRED_AUTHTOK) != 0, &why);
+		if (r == MU_OK)
+			r = mu_dict_check(c->cfg.dictpath, &why);
+	}
+	if (r != MU_OK)
+		refused(c, r, why);
+	return r;
+}
+
+/* The user, checked for a change by this caller.  A name that is not in
+ * the store costs a non-root caller the same work as a wrong password. */
+static int
+passwd_user(struct ctx *c, bool prelim, struct mu_store **st,
+	    struct mu_user *u)
+{
+	const char *old = NULL;
+	bool root = is_root(c);
+	int r;
+
+	if (!root && (r = old_password(c, prelim, &old)) != PAM_SUCCESS)
+		return r;
+	if (c->name[0] == '\0')
+		r = MU_E_BADNAME;
+	else if ((r = get_store(c, st)) == MU_OK)
+		r = mu_store_get_user(*st, c->name, u);
+	if ((r == MU_E_NOUSER || r == MU_E_BADNAME) && old != NULL)
+		mu_hash_dummy(old, c->cfg.method, c->cfg.hash_cost);
+	if (r == MU_OK && !root)
+		r = check_current(c, prelim, *st, u, old);
+	if (r == MU_E_CONFLICT)
+		refused(c, r, NULL);
+	else if (prelim && !root && r != MU_OK && r != MU_E_STORE &&
+		 r != MU_E_NOMEM)
+		log_failure(c, r != MU_E_NOUSER && r != MU_E_BADNAME);
+	if (r == MU_OK)
+		r = change_allowed(c, u, root);
+	return to_pam(r, PH_PASSWD);
+}
+
+/* One candidate for the new password, kept as PAM_AUTHTOK: an earlier
+ * module's with use_authtok, else asked for twice (PAM_TRY_AGAIN when
+ * the two differ). */
+static int
+candidate(struct ctx *c, const char **pw)
+{
+	const void *tok = NULL;
+	char *again = NULL;
+	bool stacked;
+	int r;
+
+	if (c->cfg.use_authtok) {
+		if (pam_get_item(c->pamh, PAM_AUTHTOK, &tok) != PAM_SUCCESS ||
+		    tok == NULL) {
+			pam_syslog(c->pamh, LOG_ERR, "use_authtok: no new "
+				   "password from an earlier module");
+			return PAM_AUTHTOK_ERR;
+		}
+		*pw = tok;
+		return PAM_SUCCESS;
+	}
+	if ((r = get_token(c, PAM_AUTHTOK, "New password: ", true, pw,
+			   &stacked)) != PAM_SUCCESS)
+		return r;
+	r = pam_prompt(c->pamh, PAM_PROMPT_ECHO_OFF, &again,
+		       "Retype new password: ");
+	if (r == PAM_SUCCESS && again == NULL)
+		r = PAM_CONV_ERR;
+	if (r == PAM_SUCCESS && !mu_ct_streq(*pw, again)) {
+		say(c, PAM_ERROR_MSG, "Sorry, passwords do not match.");
+		r = PAM_TRY_AGAIN;
+	}
+	mu_free_secret(again);
+	return r;
+}
+
+/* The new password, through the quality checks, in up to retry= tries
+ * (one with use_authtok); PAM_MAXTRIES when more than one is used up. */
+static int
+new_password(struct ctx *c, struct mu_store *st, const struct mu_user *u,
+	     const char **pw)
+{
+	unsigned long tries = c->cfg.use_authtok ? 1 : c->cfg.retry, i;
+	const char *why = NULL;
+	int r = PAM_AUTHTOK_ERR, q;
+
+	for (i = 0; i < tries; i++) {
+		if ((r = candidate(c, pw)) == PAM_SUCCESS) {
+			if ((q = mu_pw_quality(st, &c->cfg, u, *pw, &why)) ==
+			    MU_OK)
+				return PAM_SUCCESS;
+			refused(c, q, why);
+			r = to_pam(q, PH_PASSWD);
+			if (q != MU_E_WEAK)
+				break;
+		}
+		*pw = NULL;
+		(void)pam_set_item(c->pamh, PAM_AUTHTOK, NULL);
+		if (r != PAM_SUCCESS && r != PAM_TRY_AGAIN &&
+		    r != PAM_AUTHTOK_ERR)
+			return r;	/* the conversation failed */
+	}
+	*pw = NULL;
+	if (tries > 1 && i == tries)
+		return PAM_MAXTRIES;
+	return r == PAM_TRY_AGAIN ? PAM_AUTHTOK_ERR : r;
+}
+
+static int
+passwd_update(struct ctx *c)
+{
+	struct mu_store *st = NULL;
+	struct mu_user u;
+	struct mu_pwchange ch;
+	char nh[MU_HASH_MAX] = "";
+	const char *pw = NULL;
+	int pr, r;
+
+	memset(&u, 0, sizeof(u));
+	if ((pr = passwd_user(c, false, &st, &u)) != PAM_SUCCESS ||
+	    (pr = new_password(c, st, &u, &pw)) != PAM_SUCCESS)
+		goto out;
+	r = mu_hash_new(c->cfg.method, c->cfg.hash_cost, pw, nh, sizeof(nh));
+	if (r == MU_OK) {
+		ch = (struct mu_pwchange){ u.id, u.name, u.hash, nh,
+					   c->cfg.remember,
+					   (int64_t)time(NULL),
+					   "pam_mailuser", "passwd", NULL };
+		r = mu_store_set_password(st, &ch);
+	}
+	if (r == MU_OK)
+		mu_logf(&c->log, LOG_NOTICE, "user %s: password changed",
+			c->ename);
+	else
+		refused(c, r, NULL);
+	pr = to_pam(r, PH_PASSWD);
+out:
+	mu_user_wipe(&u);
+	mu_wipe(nh, sizeof(nh));
+	return pr;
+}
+
+PAM_EXTERN int
+pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct mu_store *st = NULL;
+	struct mu_user u;
+	struct ctx c;
+	int r;
+
+	if ((r = setup(&c, pamh, flags, argc, argv)) != MU_OK)
+		return r == MU_E_CONFIG ? PAM_SERVICE_ERR : PAM_USER_UNKNOWN;
+	if (flags & PAM_UPDATE_AUTHTOK)
+		return passwd_update(&c);
+	if (!(flags & PAM_PRELIM_CHECK)) {
+		pam_syslog(pamh, LOG_ERR, "chauthtok without PAM_PRELIM_CHECK "
+			   "or PAM_UPDATE_AUTHTOK");
+		return PAM_SERVICE_ERR;
+	}
+	memset(&u, 0, sizeof(u));
+	r = passwd_user(&c, true, &st, &u);
+	mu_user_wipe(&u);
+	return r;
 }

@@ -51,6 +51,7 @@ for b in build build/asan; do
 	suite "$b: module" "$b/test_module" "$b"
 	suite "$b: policy" "$b/test_policy"
 	suite "$b: lockout" "$b/test_lockout" "$b"
+	suite "$b: passwd" "$b/test_passwd" "$b"
 	suite "$b: exports" "$b/test_symbols" "$b/pam_mailuser.so"
 	suite "$b: cli" sh tests/cli/test_cli.sh "$b"
 	suite "$b: cli lifecycle" sh tests/cli/test_lifecycle.sh "$b"
@@ -61,6 +62,8 @@ suite "valgrind: unit" $VG build/test_unit
 suite "valgrind: module" $VG build/test_module build
 suite "valgrind: lockout" $VG build/test_lockout build
 suite "valgrind: policy" $VG build/test_policy
+# fewer concurrent rounds under valgrind (200 elsewhere): same cases
+suite "valgrind: passwd" env MU_TEST_ROUNDS=60 $VG build/test_passwd build
 suite "man pages" sh tests/lint_man.sh
 suite "install" sh tests/install.sh
 for t in tests/integration/*.sh; do

@@ -5,6 +5,7 @@
 
 int pam_sm_authenticate(pam_handle_t *, int, int, const char **);
 int pam_sm_setcred(pam_handle_t *, int, int, const char **);
+int pam_sm_chauthtok(pam_handle_t *, int, int, const char **);
 
 int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
@@ -25,4 +26,17 @@ pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	(void)argc;
 	(void)argv;
 	return PAM_SUCCESS;
+}
+
+/* As a "password" module: set PAM_AUTHTOK to the new password argv[0] in
+ * the update phase, for use_authtok. */
+int
+pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	if (argc < 1)
+		return PAM_SERVICE_ERR;
+	if (!(flags & PAM_UPDATE_AUTHTOK))
+		return PAM_IGNORE;
+	return pam_set_item(pamh, PAM_AUTHTOK, argv[0]) == PAM_SUCCESS ?
+	    PAM_IGNORE : PAM_SERVICE_ERR;
 }
