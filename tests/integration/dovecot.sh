@@ -24,8 +24,7 @@ for u in alice dis exp force carol dave; do
 done
 stack_admin user disable dis@example.org >/dev/null &&
 	stack_admin user expire exp@example.org 2020-01-01 >/dev/null &&
-	stack_sql "UPDATE users SET force_change = 1
-	    WHERE name = 'force@example.org'" ||
+	stack_admin user force-change force@example.org >/dev/null ||
 	{ notok "account states set"; exit 1; }
 stack_pam_install dovecot || { notok "PAM service installed"; exit 1; }
 
@@ -121,6 +120,21 @@ if stack_module_has_chauthtok && command -v pamtester >/dev/null 2>&1; then
 	    "$LOGGEDIN"
 	expect "chauthtok: IMAP refuses the old password" \
 	    "$(stack_imap dave@example.org "$PW")" "$AUTHFAIL"
+	# a forced change, as a password changer makes it: current password,
+	# then the new one twice
+	printf '%s\n%s\n%s\n' "$PW" "$NEW" "$NEW" |
+	    pamtester "$STACK_SVC-smtp" force@example.org \
+	    'chauthtok(PAM_CHANGE_EXPIRED_AUTHTOK)' \
+	    >"$STACK_TMP/pamtester.out" 2>&1
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		ok "chauthtok: the user with a forced change changed it"
+	else
+		notok "chauthtok: the user with a forced change changed it ($rc)"
+		stack_diag <"$STACK_TMP/pamtester.out"
+	fi
+	expect "chauthtok: after the forced change, IMAP says OK, not [EXPIRED]" \
+	    "$(stack_imap force@example.org "$NEW")" "$LOGGEDIN"
 else
 	ok "password change over IMAP # SKIP module has no pam_sm_chauthtok"
 fi

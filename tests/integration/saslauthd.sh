@@ -22,8 +22,7 @@ for u in alice dis force; do
 		{ notok "user $u added"; exit 1; }
 done
 stack_admin user disable dis@example.org >/dev/null &&
-	stack_sql "UPDATE users SET force_change = 1
-	    WHERE name = 'force@example.org'" ||
+	stack_admin user force-change force@example.org >/dev/null ||
 	{ notok "account states set"; exit 1; }
 stack_pam_install smtp || { notok "PAM service installed"; exit 1; }
 
