@@ -204,7 +204,8 @@ stack_wait_port() { stack_client wait 127.0.0.1 "$1" "${2:-15}"; }
 # ---- Dovecot --------------------------------------------------------------
 
 # stack_dovecot_start [EXTRA_SETTINGS]: IMAP on $STACK_IMAP_PORT and POP3
-# on $STACK_POP3_PORT of 127.0.0.1, passdb pam with service $STACK_SVC.
+# on $STACK_POP3_PORT of 127.0.0.1, passdb pam with service $STACK_SVC
+# (its args prefixed with $STACK_PASSDB_ARGS, e.g. "cache_key=%u%s ").
 stack_dovecot_start() {
 	d=$STACK_TMP/dovecot
 	mkdir -p "$d/base" "$d/state" "$STACK_TMP/mail"
@@ -237,7 +238,7 @@ auth_verbose = yes
 mail_location = maildir:~/Maildir
 passdb {
   driver = pam
-  args = $STACK_SVC
+  args = ${STACK_PASSDB_ARGS:-}$STACK_SVC
 }
 userdb {
   driver = static
