@@ -37,7 +37,8 @@ struct mu_user {
 /* Open an existing store read-write.  Never creates a file, refuses a
  * symlink, checks application_id and user_version, sets the busy timeout
  * (ms), defensive mode and trusted_schema=OFF.  On failure logs one line
- * saying why and returns MU_E_STORE with *out NULL. */
+ * saying why and returns MU_E_STORE with *out NULL.  The store keeps a
+ * copy of *log (which may be NULL): log->arg must outlive the store. */
 int mu_store_open(const char *path, unsigned long busy_ms,
 		  const struct mu_log *log, struct mu_store **out);
 
@@ -47,6 +48,9 @@ void mu_store_close(struct mu_store *st);
 
 /* Log "store PATH: what: SQLite's last error message". */
 void mu_store_log(struct mu_store *st, int prio, const char *what);
+
+/* True when st was opened by this process (not inherited across fork). */
+bool mu_store_is_ours(const struct mu_store *st);
 
 /* The connection, for the CLI's administrative statements. */
 struct sqlite3 *mu_store_db(struct mu_store *st);

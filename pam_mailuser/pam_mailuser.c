@@ -127,8 +127,12 @@ get_store(struct ctx *c, struct mu_store **out)
 
 	if (pam_get_data(c->pamh, STORE_KEY, &data) == PAM_SUCCESS &&
 	    data != NULL) {
-		*out = (struct mu_store *)data;
-		return MU_OK;
+		/* no connection is used across a fork: a child opens its
+		 * own (replacing the data closes nothing of the parent's) */
+		if (mu_store_is_ours((const struct mu_store *)data)) {
+			*out = (struct mu_store *)data;
+			return MU_OK;
+		}
 	}
 	if ((r = mu_store_open(c->cfg.db, c->cfg.busy_timeout, &c->log,
 			       &st)) != MU_OK)
@@ -250,11 +254,11 @@ upgrade_hash(struct ctx *c, struct mu_store *st, const struct mu_user *u,
 	mu_wipe(nh, sizeof(nh));
 	if (r == MU_OK)
 		mu_logf(&c->log, LOG_INFO, "user %s: password hash upgraded "
-			"from %s to %s", u->name,
+			"from %s to %s", c->ename,
 			mu_hash_method_name(u->hash), c->cfg.hash);
 	else
 		mu_logf(&c->log, LOG_WARNING, "user %s: hash upgrade failed: "
-			"%s", u->name, mu_strerror(r));
+			"%s", c->ename, mu_strerror(r));
 }
 
 /* The source of a login for the counters: PAM_RHOST, or "unknown". */
@@ -303,11 +307,11 @@ count_failure(struct ctx *c, struct mu_store *st, const struct mu_user *u,
 		return;
 	if (!counted)
 		mu_logf(&c->log, LOG_INFO, "user %s: same wrong password "
-			"again from %s: not counted", u->name,
+			"again from %s: not counted", c->ename,
 			mu_escape(src, sizeof(src), source));
 	if (engaged)
 		mu_logf(&c->log, LOG_WARNING, "user %s: too many failures%s%s:"
-			" locked for %s until %s", u->name, all ? "" : " from ",
+			" locked for %s until %s", c->ename, all ? "" : " from ",
 			all ? "" : mu_escape(src, sizeof(src), source),
 			all ? "every source" : "that source",
 			fmt_time(until, when, sizeof(when)));
@@ -353,6 +357,18 @@ verify(struct ctx *c, const struct mu_user *u, const char **pw, bool stacked,
 	return r;
 }
 
+/* The work verify() would do, for a name that is not in the store: one
+ * dummy hash, and with try_first_pass the same second prompt and hash, so
+ * that neither time nor prompts tell whether the name exists. */
+static void
+dummy_work(struct ctx *c, const char *pw, bool stacked)
+{
+	mu_hash_dummy(pw, c->cfg.method, c->cfg.hash_cost);
+	if (stacked && c->cfg.try_first_pass &&
+	    get_password(c, true, &pw, &stacked) == PAM_SUCCESS)
+		mu_hash_dummy(pw, c->cfg.method, c->cfg.hash_cost);
+}
+
 /* After the password check: locks, account state, counters, rehash. */
 static int
 decide(struct ctx *c, struct mu_store *st, const struct mu_user *u,
@@ -372,7 +388,7 @@ decide(struct ctx *c, struct mu_store *st, const struct mu_user *u,
 		count_failure(c, st, u, source, digest, now);
 	if (ls.locked) {
 		mu_logf(&c->log, LOG_NOTICE, "user %s: locked for %s until %s",
-			u->name, ls.all ? "every source" :
+			c->ename, ls.all ? "every source" :
 			mu_escape(src, sizeof(src), source),
 			fmt_time(ls.until, when, sizeof(when)));
 		return verified != MU_OK ? verified : MU_E_LOCKED;
@@ -381,12 +397,12 @@ decide(struct ctx *c, struct mu_store *st, const struct mu_user *u,
 		return verified;
 	if ((r = account_state(u, &why)) != MU_OK) {
 		mu_logf(&c->log, LOG_NOTICE, "user %s: login refused: %s",
-			u->name, why);
+			c->ename, why);
 		return r;
 	}
 	if (ls.has_row && mu_fail_reset(st, u->id, source) != MU_OK)
 		mu_logf(&c->log, LOG_WARNING, "user %s: could not reset the "
-			"failure count", u->name);
+			"failure count", c->ename);
 	upgrade_hash(c, st, u, pw);
 	return MU_OK;
 }
@@ -405,7 +421,7 @@ authenticate(struct ctx *c)
 	if ((r = get_password(c, false, &pw, &stacked)) != PAM_SUCCESS)
 		return r;
 	if (c->name[0] == '\0') {
-		mu_hash_dummy(pw, c->cfg.method, c->cfg.hash_cost);
+		dummy_work(c, pw, stacked);
 		mu_logf(&c->log, LOG_DEBUG, "refused name: %s", c->why);
 		r = MU_E_BADNAME;
 		goto out;
@@ -413,7 +429,7 @@ authenticate(struct ctx *c)
 	if ((r = get_store(c, &st)) != MU_OK)
 		goto out;
 	if ((r = mu_store_get_user(st, c->name, &u)) == MU_E_NOUSER)
-		mu_hash_dummy(pw, c->cfg.method, c->cfg.hash_cost);
+		dummy_work(c, pw, stacked);
 	if (r != MU_OK)
 		goto out;
 	r = verify(c, &u, &pw, stacked, digest);
@@ -423,7 +439,7 @@ authenticate(struct ctx *c)
 		r = MU_E_NOMEM;
 		goto out;
 	}
-	mu_logf(&c->log, LOG_DEBUG, "user %s: authenticated", u.name);
+	mu_logf(&c->log, LOG_DEBUG, "user %s: authenticated", c->ename);
 out:
 	if (r != MU_OK && r != MU_E_STORE && r != MU_E_NOMEM)
 		log_failure(c, r != MU_E_NOUSER && r != MU_E_BADNAME);

@@ -13,7 +13,7 @@
 struct mu_store {
 	sqlite3 *db;
 	pid_t pid;		/* process that opened it */
-	const struct mu_log *log;
+	struct mu_log log;	/* a copy: the caller's may not outlive us */
 	char path[256];		/* for log lines (may be cut) */
 };
 
@@ -52,11 +52,13 @@ check_schema(sqlite3 *db, const char *path, const struct mu_log *log)
 				"pragma_application_id), (SELECT user_version "
 				"FROM pragma_user_version)", -1, &st, NULL);
 	if (rc != SQLITE_OK)
-		return fail(log, path, "not a usable database",
-			    sqlite3_errmsg(db));
+		return fail(log, path, (rc & 0xff) == SQLITE_BUSY ?
+			    "busy (locked past busy_timeout)" :
+			    "not a usable database", sqlite3_errmsg(db));
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
-		ret = fail(log, path, rc == SQLITE_BUSY ? "busy (locked)" :
+		ret = fail(log, path, (rc & 0xff) == SQLITE_BUSY ?
+			   "busy (locked past busy_timeout)" :
 			   "not a usable database", sqlite3_errmsg(db));
 		goto out;
 	}
@@ -69,7 +71,8 @@ check_schema(sqlite3 *db, const char *path, const struct mu_log *log)
 	}
 	if (ver != MU_SCHEMA_VERSION) {
 		mu_logf(log, LOG_ERR, "store %s: schema version %lld, this "
-			"module knows %d (run mailuser-admin migrate)", path,
+			"module knows %d (install matching versions of the "
+			"module and mailuser-admin)", path,
 			(long long)ver, MU_SCHEMA_VERSION);
 		ret = MU_E_STORE;
 		goto out;
@@ -85,7 +88,7 @@ mu_store_open(const char *path, unsigned long busy_ms,
 	      const struct mu_log *log, struct mu_store **out)
 {
 	struct mu_store *st;
-	int rc, ret;
+	int rc, ret, one = 1;
 
 	*out = NULL;
 	if ((ret = precheck(path, log)) != MU_OK)
@@ -93,7 +96,8 @@ mu_store_open(const char *path, unsigned long busy_ms,
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return MU_E_NOMEM;
 	st->pid = getpid();
-	st->log = log;
+	if (log != NULL)
+		st->log = *log;
 	snprintf(st->path, sizeof(st->path), "%s", path);
 	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
 			     SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX |
@@ -116,12 +120,21 @@ mu_store_open(const char *path, unsigned long busy_ms,
 	/* WAL: a commit is durable at the next checkpoint; no fsync per
 	 * failure counted */
 	sqlite3_exec(st->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+	/* keep the -wal and -shm files that init made with the right group
+	 * and mode when the last connection closes */
+	sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
 	*out = st;
 	return MU_OK;
 err:
 	sqlite3_close(st->db);
 	free(st);
 	return ret;
+}
+
+bool
+mu_store_is_ours(const struct mu_store *st)
+{
+	return st != NULL && st->pid == getpid();
 }
 
 void
@@ -138,7 +151,7 @@ mu_store_close(struct mu_store *st)
 void
 mu_store_log(struct mu_store *st, int prio, const char *what)
 {
-	mu_logf(st->log, prio, "store %s: %s: %s", st->path, what,
+	mu_logf(&st->log, prio, "store %s: %s: %s", st->path, what,
 		sqlite3_errmsg(st->db));
 }
 
@@ -182,7 +195,7 @@ mu_store_get_user(struct mu_store *st, const char *name, struct mu_user *u)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	if (rc != SQLITE_OK)
-		return fail(st->log, st->path, "lookup failed",
+		return fail(&st->log, st->path, "lookup failed",
 			    sqlite3_errmsg(st->db));
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_DONE) {
@@ -204,7 +217,7 @@ mu_store_get_user(struct mu_store *st, const char *name, struct mu_user *u)
 		u->aging.grace_days = sqlite3_column_int64(s, 12);
 		ret = MU_OK;
 	} else {
-		ret = fail(st->log, st->path, rc == SQLITE_BUSY ?
+		ret = fail(&st->log, st->path, rc == SQLITE_BUSY ?
 			   "busy (locked past busy_timeout)" : "lookup failed",
 			   sqlite3_errmsg(st->db));
 	}
@@ -233,7 +246,7 @@ mu_store_rehash(struct mu_store *st, int64_t id, const char *old_hash,
 	if (rc == SQLITE_DONE)
 		ret = sqlite3_changes(st->db) == 1 ? MU_OK : MU_E_CONFLICT;
 	else
-		ret = fail(st->log, st->path, "rehash failed",
+		ret = fail(&st->log, st->path, "rehash failed",
 			   sqlite3_errmsg(st->db));
 	sqlite3_finalize(s);
 	return ret;

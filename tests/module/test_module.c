@@ -222,6 +222,9 @@ test_first_pass(void)
 	r = login("trypass_wrong", "alice@example.org", "alice pw 1");
 	CHECK(r.auth == PAM_SUCCESS && r.calls == 1,
 	      "try_first_pass: wrong stacked token, then the prompt");
+	r = login("trypass_wrong", "nobody@example.org", "alice pw 1");
+	CHECK(r.auth == PAM_USER_UNKNOWN && r.calls == 1,
+	      "try_first_pass: an unknown user gets the same second prompt");
 	r = login("trypass_none", "alice@example.org", "alice pw 1");
 	CHECK(r.auth == PAM_SUCCESS && r.calls == 1,
 	      "try_first_pass without a token prompts");
