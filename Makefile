@@ -65,8 +65,10 @@ $(LIB): $(CORE_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
+# -z nodelete: libpam unloads the module at every pam_end; kept mapped,
+# it and libsqlite3 are not loaded and relocated again for every login.
 $(MODULE): $(B)/pam_mailuser/pam_mailuser.o $(LIB) pam_mailuser/pam_mailuser.map
-	$(CC) -shared -o $@ $< $(LIB) $(ALL_LDFLAGS) -Wl,--no-undefined \
+	$(CC) -shared -o $@ $< $(LIB) $(ALL_LDFLAGS) -Wl,--no-undefined -Wl,-z,nodelete \
 	    -Wl,--version-script=pam_mailuser/pam_mailuser.map $(PKG_LIBS)
 
 $(ADMIN): $(TOOL_OBJ) $(LIB)

@@ -14,8 +14,30 @@ struct mu_store {
 	sqlite3 *db;
 	pid_t pid;		/* process that opened it */
 	struct mu_log log;	/* a copy: the caller's may not outlive us */
+	unsigned long busy_ms;
 	char path[256];		/* for log lines (may be cut) */
 };
+
+/* Checkpoint once the WAL holds this many frames (SQLite's own default
+ * is 1000, run at close as well). */
+#define MU_WAL_FRAMES 64
+
+/* After each commit: once the WAL is long enough, copy it into the
+ * database and truncate it, without waiting for other connections (a
+ * busy checkpoint is simply tried again at a later commit). */
+static int
+wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct mu_store *st = arg;
+
+	if (frames < MU_WAL_FRAMES)
+		return SQLITE_OK;
+	sqlite3_busy_timeout(db, 0);
+	(void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE,
+					NULL, NULL);
+	sqlite3_busy_timeout(db, (int)st->busy_ms);
+	return SQLITE_OK;
+}
 
 static int
 fail(const struct mu_log *log, const char *path, const char *what,
@@ -96,6 +118,7 @@ mu_store_open(const char *path, unsigned long busy_ms,
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return MU_E_NOMEM;
 	st->pid = getpid();
+	st->busy_ms = busy_ms;
 	if (log != NULL)
 		st->log = *log;
 	snprintf(st->path, sizeof(st->path), "%s", path);
@@ -120,9 +143,15 @@ mu_store_open(const char *path, unsigned long busy_ms,
 	/* WAL: a commit is durable at the next checkpoint; no fsync per
 	 * failure counted */
 	sqlite3_exec(st->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
-	/* keep the -wal and -shm files that init made with the right group
-	 * and mode when the last connection closes */
+	/* Keep the -wal and -shm files that init made with the right group
+	 * and mode when the last connection closes, but empty: a kept WAL
+	 * would otherwise be read whole by every later open. */
 	sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
+	sqlite3_exec(st->db, "PRAGMA journal_size_limit=0", NULL, NULL, NULL);
+	/* No checkpoint (four syncs) at every close, as the only connection
+	 * of a login would do: wal_hook checkpoints every MU_WAL_FRAMES. */
+	sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	sqlite3_wal_hook(st->db, wal_hook, st);
 	*out = st;
 	return MU_OK;
 err:

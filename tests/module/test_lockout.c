@@ -193,8 +193,8 @@ test_expiry(void)
 	sql(db, "UPDATE failures SET count = 9223372036854775806, "
 	    "locked_until = NULL, first_fail = strftime('%%s','now') WHERE "
 	    "source = '192.0.2.62'");
-	try("short", "dan@example.org", "w4", "192.0.2.62");
-	try("short", "dan@example.org", "w5", "192.0.2.62");
+	try("slow", "dan@example.org", "w4", "192.0.2.62");
+	try("slow", "dan@example.org", "w5", "192.0.2.62");
 	CHECK(fails("dan@example.org", "192.0.2.62") == INT64_MAX,
 	      "the count saturates");
 }
