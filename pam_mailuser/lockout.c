@@ -77,6 +77,23 @@ mu_fail_next(const struct mu_fail_row *old, bool exists, int64_t now,
 	return true;
 }
 
+/* Prepare sql and bind ?1 to id and, when text is not NULL, ?2 to text
+ * (kept by the caller until the statement is finalized). */
+static int
+prep(sqlite3 *db, const char *sql, int64_t id, const char *text,
+     sqlite3_stmt **s)
+{
+	int rc;
+
+	*s = NULL;
+	rc = sqlite3_prepare_v2(db, sql, -1, s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(*s, 1, id);
+	if (rc == SQLITE_OK && text != NULL)
+		rc = sqlite3_bind_text(*s, 2, text, -1, SQLITE_STATIC);
+	return rc;
+}
+
 static int
 db_error(struct mu_store *st, const char *what)
 {
@@ -96,11 +113,7 @@ mu_fail_state(struct mu_store *st, int64_t id, const char *source,
 	int rc;
 
 	memset(ls, 0, sizeof(*ls));
-	rc = sqlite3_prepare_v2(db, sql, sizeof(sql), &s, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 1, id);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(s, 2, source, -1, SQLITE_STATIC);
+	rc = prep(db, sql, id, source, &s);
 	while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		bool all = sqlite3_column_bytes(s, 0) == 0;
 		struct mu_fail_row row = { 0, 0, 0, 0 };
@@ -131,9 +144,7 @@ stale_seen(sqlite3 *db, int64_t id, const char *digest, bool *seen)
 	int rc;
 
 	*seen = false;
-	rc = sqlite3_prepare_v2(db, sql, sizeof(sql), &s, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 1, id);
+	rc = prep(db, sql, id, NULL, &s);
 	while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (mu_ct_streq((const char *)sqlite3_column_text(s, 0),
 				digest))
@@ -157,11 +168,7 @@ stale_add(sqlite3 *db, int64_t id, const char *digest, int64_t now)
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	rc = sqlite3_prepare_v2(db, ins, sizeof(ins), &s, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 1, id);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(s, 2, digest, -1, SQLITE_STATIC);
+	rc = prep(db, ins, id, digest, &s);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(s, 3, now);
 	if (rc == SQLITE_OK)
@@ -169,9 +176,7 @@ stale_add(sqlite3 *db, int64_t id, const char *digest, int64_t now)
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
 		return rc;
-	rc = sqlite3_prepare_v2(db, prune, sizeof(prune), &s, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 1, id);
+	rc = prep(db, prune, id, NULL, &s);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int(s, 2, MU_STALE_KEEP);
 	if (rc == SQLITE_OK)
@@ -193,11 +198,7 @@ row_get(sqlite3 *db, int64_t id, const char *source, struct mu_fail_row *r,
 
 	memset(r, 0, sizeof(*r));
 	*exists = false;
-	rc = sqlite3_prepare_v2(db, sql, sizeof(sql), &s, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 1, id);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(s, 2, source, -1, SQLITE_STATIC);
+	rc = prep(db, sql, id, source, &s);
 	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		*exists = true;
 		r->count = sqlite3_column_int64(s, 0);
@@ -221,11 +222,7 @@ row_put(sqlite3 *db, int64_t id, const char *source,
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	rc = sqlite3_prepare_v2(db, sql, sizeof(sql), &s, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 1, id);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(s, 2, source, -1, SQLITE_STATIC);
+	rc = prep(db, sql, id, source, &s);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(s, 3, r->count);
 	if (rc == SQLITE_OK)
@@ -252,9 +249,7 @@ total_in_window(sqlite3 *db, int64_t id, int64_t now, unsigned long interval,
 	int rc;
 
 	*total = 0;
-	rc = sqlite3_prepare_v2(db, sql, sizeof(sql), &s, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 1, id);
+	rc = prep(db, sql, id, NULL, &s);
 	while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int64_t elapsed = mu_sat_sub(now,
 					     sqlite3_column_int64(s, 1));
@@ -356,11 +351,7 @@ mu_fail_reset(struct mu_store *st, int64_t id, const char *source)
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	rc = sqlite3_prepare_v2(db, sql, sizeof(sql), &s, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 1, id);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(s, 2, source, -1, SQLITE_STATIC);
+	rc = prep(db, sql, id, source, &s);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(s);
 	sqlite3_finalize(s);

@@ -16,19 +16,6 @@
 #include "mu_store_pw.h"
 #include "mu_username.h"
 
-/* Canonical user name of an argument into out (MU_NAME_MAX + 1). */
-static void
-user_arg(const struct admin *a, const char *arg, char *out)
-{
-	char esc[MU_NAME_MAX + 16];
-	const char *why = "invalid";
-
-	if (mu_canon(arg, a->cfg.default_domain, a->cfg.lowercase_local, out,
-		     &why) != MU_OK)
-		errx(1, "invalid user name \"%s\": %s",
-		     mu_escape(esc, sizeof(esc), arg), why);
-}
-
 static bool
 user_exists(sqlite3 *db, const char *name)
 {
@@ -95,7 +82,7 @@ cmd_user_add(struct admin *a, int argc, char **argv)
 		     "--password-file");
 	if (a->o.length != NULL && !a->o.generate)
 		errx(EXIT_USAGE, "--length needs --generate");
-	user_arg(a, argv[0], name);
+	admin_user_arg(a, argv[0], name);
 	db = admin_open(a);
 	(void)new_user_domain(db, name);	/* before asking */
 	if (a->o.generate) {
@@ -144,7 +131,7 @@ cmd_user_passwd(struct admin *a, int argc, char **argv)
 	int r;
 
 	(void)argc;
-	user_arg(a, argv[0], name);
+	admin_user_arg(a, argv[0], name);
 	(void)admin_open(a);
 	if ((r = mu_store_get_user(a->st, name, &u)) == MU_E_NOUSER)
 		errx(1, "no such user: %s", name);
@@ -175,7 +162,7 @@ cmd_user_del(struct admin *a, int argc, char **argv)
 	sqlite3 *db;
 
 	(void)argc;
-	user_arg(a, argv[0], name);
+	admin_user_arg(a, argv[0], name);
 	db = admin_open(a);
 	db_exec(db, "BEGIN IMMEDIATE");
 	/* history, failures and the like go with it (ON DELETE CASCADE) */
@@ -198,7 +185,7 @@ change_user(struct admin *a, const char *arg, const char *sql,
 	sqlite3_stmt *s;
 	sqlite3 *db;
 
-	user_arg(a, arg, name);
+	admin_user_arg(a, arg, name);
 	db = admin_open(a);
 	db_exec(db, "BEGIN IMMEDIATE");
 	s = db_prepare(db, sql);
@@ -362,7 +349,7 @@ cmd_user_show(struct admin *a, int argc, char **argv)
 	bool is_locked;
 
 	(void)argc;
-	user_arg(a, argv[0], name);
+	admin_user_arg(a, argv[0], name);
 	s = db_prepare(admin_open(a), USER_COLUMNS "WHERE u.name = ?1");
 	db_bind_text(s, 1, name);
 	if (!db_step(s))
