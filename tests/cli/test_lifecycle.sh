@@ -8,79 +8,13 @@
 # checks hashes) and bash.
 set -u
 
-BUILD=${1:-build}
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BIN=$(cd "$BUILD" 2>/dev/null && pwd)/mailuser-admin
+. "$(dirname "$0")/lib.sh"
 COMPLETION=$ROOT/doc/bash-completion/mailuser-admin
-TMP=$(mktemp -d) || exit 1
-trap 'rm -rf "$TMP"' EXIT
-trap 'rm -rf "$TMP"; exit 1' HUP INT TERM
 
-ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86
-UBSAN_OPTIONS=${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}exitcode=86:print_stacktrace=1
-export ASAN_OPTIONS UBSAN_OPTIONS
-
-DB=$TMP/mail.db
-CONF=$TMP/mailuser.conf
-printf 'db = %s\nhash = sha512crypt\nhash_cost = 1000\n' "$DB" >"$CONF"
-chmod 0600 "$CONF"
-: >"$TMP/allerr"
-
-if [ ! -x "$BIN" ]; then
-	echo "not ok - $BIN exists and is executable"
-	exit 0
-fi
-
-# ---- helpers (as in test_cli.sh) -----------------------------------------
-
-tool() {
-	_in=$1
-	shift
-	if [ "$_in" = - ]; then
-		"$BIN" "$@" </dev/null >"$TMP/out" 2>"$TMP/err"
-		rc=$?
-	else
-		printf '%s' "$_in" | "$BIN" "$@" >"$TMP/out" 2>"$TMP/err"
-		rc=$?
-	fi
-	cat "$TMP/err" >>"$TMP/allerr"
-}
-mu() { tool - -c "$CONF" "$@"; }
-mu_in() { _i=$1; shift; tool "$_i" -c "$CONF" "$@"; }
-diag() {
-	echo "# exit status $rc"
-	sed -n '1,8s/^/# stdout: /p' "$TMP/out"
-	sed -n '1,8s/^/# stderr: /p' "$TMP/err"
-}
-t() {
-	_d=$1
-	shift
-	if "$@"; then
-		echo "ok - $_d"
-	else
-		echo "not ok - $_d"
-		diag
-	fi
-}
-skip() { echo "ok - $1 # SKIP $2"; }
-succeeded() { [ "$rc" = 0 ] && [ ! -s "$TMP/err" ]; }
-one_error() {
-	[ "$rc" = 1 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] &&
-	    grep -Eq -- "$1" "$TMP/err"
-}
+# ---- helpers of these tests --------------------------------------------
+# Here a usage error is exit status 2 alone: most of these are errors of an
+# option's value, which print one message and no usage text.
 usage_error() { [ "$rc" = 2 ]; }
-out_has() { grep -Eq -- "$1" "$TMP/out"; }
-err_has() { grep -Eq -- "$1" "$TMP/err"; }
-jqt() { jq -e "$1" "$TMP/out" >/dev/null 2>&1; }
-jqf() { jq -e "$@" >/dev/null; }	# jqf [OPTIONS] FILTER FILE
-ok_run() { _d=$1; shift; mu "$@"; t "$_d" succeeded; }
-err_run() { _d=$1; _p=$2; shift 2; mu "$@"; t "$_d" one_error "$_p"; }
-sq() { sqlite3 -readonly "$DB" "$1"; }
-sqw() { sqlite3 "$DB" "$1" >/dev/null; }
-eq() { [ "$1" = "$2" ]; }
-verifies() {
-	perl -e 'exit(crypt($ARGV[0], $ARGV[1]) eq $ARGV[1] ? 0 : 1)' "$1" "$2"
-}
 # The store's files hold none of the given strings (bytes, not rows).
 store_lacks() {
 	for _s in "$@"; do

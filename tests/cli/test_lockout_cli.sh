@@ -9,30 +9,11 @@
 # tool comes from BUILD.  Prints TAP-style lines and exits 0.
 set -u
 
-BUILD=${1:-build}
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BIN=$(cd "$BUILD" 2>/dev/null && pwd)/mailuser-admin
+. "$(dirname "$0")/lib.sh"
 MODULE=$ROOT/build/pam_mailuser.so
 PAMTRY=$ROOT/build/pamtry
-TMP=$(mktemp -d) || exit 1
-trap 'rm -rf "$TMP"' EXIT
-trap 'rm -rf "$TMP"; exit 1' HUP INT TERM
+need "$MODULE" "$PAMTRY"
 
-ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86
-UBSAN_OPTIONS=${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}exitcode=86:print_stacktrace=1
-export ASAN_OPTIONS UBSAN_OPTIONS
-
-for f in "$BIN" "$MODULE" "$PAMTRY"; do
-	if [ ! -e "$f" ]; then
-		echo "not ok - $f exists (make tests)"
-		exit 0
-	fi
-done
-
-DB=$TMP/mail.db
-CONF=$TMP/mailuser.conf
-printf 'db = %s\nhash = sha512crypt\nhash_cost = 1000\n' "$DB" >"$CONF"
-chmod 0600 "$CONF"
 mkdir "$TMP/pam.d"
 # service ARGS...: a service file named by its module arguments
 service() {
@@ -43,38 +24,6 @@ service() {
 }
 service source deny=3
 service total deny=100 deny_total=4 unlock_time=0
-: >"$TMP/allerr"
-
-tool() {
-	"$BIN" -c "$CONF" "$@" </dev/null >"$TMP/out" 2>"$TMP/err"
-	rc=$?
-	cat "$TMP/err" >>"$TMP/allerr"
-}
-mu() { tool "$@"; }
-diag() {
-	echo "# exit status $rc"
-	sed -n '1,8s/^/# stdout: /p' "$TMP/out"
-	sed -n '1,8s/^/# stderr: /p' "$TMP/err"
-}
-t() {
-	_d=$1
-	shift
-	if "$@"; then
-		echo "ok - $_d"
-	else
-		echo "not ok - $_d"
-		diag
-	fi
-}
-succeeded() { [ "$rc" = 0 ] && [ ! -s "$TMP/err" ]; }
-one_error() {
-	[ "$rc" = 1 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] &&
-	    grep -Eq -- "$1" "$TMP/err"
-}
-out_has() { grep -Eq -- "$1" "$TMP/out"; }
-jqt() { jq -e "$1" "$TMP/out" >/dev/null 2>&1; }
-sq() { sqlite3 -readonly "$DB" "$1"; }
-eq() { [ "$1" = "$2" ]; }
 
 # login SERVICE ADDRESS PASSWORD: one PAM transaction; 0 on success.
 login() {

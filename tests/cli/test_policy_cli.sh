@@ -7,67 +7,12 @@
 # Prints TAP-style lines and exits 0.
 set -u
 
-BUILD=${1:-build}
-BIN=$(cd "$BUILD" 2>/dev/null && pwd)/mailuser-admin
-TMP=$(mktemp -d) || exit 1
-trap 'rm -rf "$TMP"' EXIT
-trap 'rm -rf "$TMP"; exit 1' HUP INT TERM
+. "$(dirname "$0")/lib.sh"
+printf 'maxdays = 90\n' >>"$CONF"
 
-ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86
-UBSAN_OPTIONS=${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}exitcode=86:print_stacktrace=1
-export ASAN_OPTIONS UBSAN_OPTIONS
-
-if [ ! -x "$BIN" ]; then
-	echo "not ok - $BIN exists (make tests)"
-	exit 0
-fi
-
-DB=$TMP/mail.db
-CONF=$TMP/mailuser.conf
-printf 'db = %s\nhash = sha512crypt\nhash_cost = 1000\nmaxdays = 90\n' \
-    "$DB" >"$CONF"
-chmod 0600 "$CONF"
-: >"$TMP/allerr"
-
-tool() {
-	_in=$1
-	shift
-	printf '%s' "$_in" | "$BIN" -c "$CONF" "$@" >"$TMP/out" 2>"$TMP/err"
-	rc=$?
-	cat "$TMP/err" >>"$TMP/allerr"
-}
-mu() { tool '' "$@"; }
-pw() { _p=$1; shift; tool "$_p
+# pw PASSWORD ARG...: the command with PASSWORD and a newline on stdin
+pw() { _p=$1; shift; mu_in "$_p
 " "$@"; }
-diag() {
-	echo "# exit status $rc"
-	sed -n '1,8s/^/# stdout: /p' "$TMP/out"
-	sed -n '1,8s/^/# stderr: /p' "$TMP/err"
-}
-t() {
-	_d=$1
-	shift
-	if "$@"; then
-		echo "ok - $_d"
-	else
-		echo "not ok - $_d"
-		diag
-	fi
-}
-succeeded() { [ "$rc" = 0 ] && [ ! -s "$TMP/err" ]; }
-one_error() {
-	[ "$rc" = 1 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] &&
-	    grep -Eq -- "$1" "$TMP/err"
-}
-usage_error() { [ "$rc" = 2 ] && grep -q '^usage:' "$TMP/err"; }
-out_has() { grep -Eq -- "$1" "$TMP/out"; }
-jqt() { jq -e "$1" "$TMP/out" >/dev/null 2>&1; }
-sq() { sqlite3 -readonly "$DB" "$1"; }
-sqw() { sqlite3 "$DB" "$1" >/dev/null; }
-eq() { [ "$1" = "$2" ]; }
-verifies() {
-	perl -e 'exit(crypt($ARGV[0], $ARGV[1]) eq $ARGV[1] ? 0 : 1)' "$1" "$2"
-}
 hash_of() { sq "SELECT hash FROM users WHERE name = '$1'"; }
 audits() { sq "SELECT count(*) FROM audit WHERE $1"; }
 

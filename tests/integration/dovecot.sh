@@ -12,16 +12,11 @@ ok() { stack_ok "$@"; }
 notok() { stack_notok "$@"; }
 expect() { stack_expect "$1" "$2" "$3" dovecot; }
 
-for t in dovecot doveadm sqlite3; do
-	command -v $t >/dev/null 2>&1 || { notok "$t is installed"; exit 1; }
-done
+stack_need dovecot doveadm sqlite3
 stack_init "${1:-build}" || { notok "store and configuration made"; exit 1; }
 
 PW=Quiet-Meadow-Falcon-73
-for u in alice dis exp force carol dave; do
-	stack_user_add "$u@example.org" "$PW" ||
-		{ notok "user $u added"; exit 1; }
-done
+stack_users "$PW" alice dis exp force carol dave
 stack_admin user disable dis@example.org >/dev/null &&
 	stack_admin user expire exp@example.org 2020-01-01 >/dev/null &&
 	stack_admin user force-change force@example.org >/dev/null ||
@@ -104,17 +99,25 @@ fi
 if stack_module_has_chauthtok && command -v pamtester >/dev/null 2>&1; then
 	NEW=Tidal-Orchard-Lantern-58
 	stack_pam_install smtp "$STACK_SVC-smtp"
+	# chauthtok DESCRIPTION USER OPERATION LINE...: pamtester on that
+	# service with the LINEs as input; ok when it exits 0, else not ok
+	# and its output
+	chauthtok() {
+		desc=$1 user=$2 op=$3
+		shift 3
+		printf '%s\n' "$@" | pamtester "$STACK_SVC-smtp" "$user" "$op" \
+		    >"$STACK_TMP/pamtester.out" 2>&1
+		rc=$?
+		if [ $rc -eq 0 ]; then
+			ok "$desc"
+		else
+			notok "$desc (status $rc)"
+			stack_diag <"$STACK_TMP/pamtester.out"
+		fi
+	}
 	# as root no old password is asked: new password, then again
-	printf '%s\n%s\n' "$NEW" "$NEW" |
-	    pamtester "$STACK_SVC-smtp" dave@example.org chauthtok \
-	    >"$STACK_TMP/pamtester.out" 2>&1
-	rc=$?
-	if [ $rc -eq 0 ]; then
-		ok "chauthtok: pamtester changed dave's password"
-	else
-		notok "chauthtok: pamtester changed dave's password (status $rc)"
-		stack_diag <"$STACK_TMP/pamtester.out"
-	fi
+	chauthtok "chauthtok: pamtester changed dave's password" \
+	    dave@example.org chauthtok "$NEW" "$NEW"
 	expect "chauthtok: IMAP accepts the new password" \
 	    "$(stack_imap dave@example.org "$NEW")" \
 	    "$LOGGEDIN"
@@ -122,17 +125,9 @@ if stack_module_has_chauthtok && command -v pamtester >/dev/null 2>&1; then
 	    "$(stack_imap dave@example.org "$PW")" "$AUTHFAIL"
 	# a forced change, as a password changer makes it: current password,
 	# then the new one twice
-	printf '%s\n%s\n%s\n' "$PW" "$NEW" "$NEW" |
-	    pamtester "$STACK_SVC-smtp" force@example.org \
-	    'chauthtok(PAM_CHANGE_EXPIRED_AUTHTOK)' \
-	    >"$STACK_TMP/pamtester.out" 2>&1
-	rc=$?
-	if [ $rc -eq 0 ]; then
-		ok "chauthtok: the user with a forced change changed it"
-	else
-		notok "chauthtok: the user with a forced change changed it ($rc)"
-		stack_diag <"$STACK_TMP/pamtester.out"
-	fi
+	chauthtok "chauthtok: the user with a forced change changed it" \
+	    force@example.org 'chauthtok(PAM_CHANGE_EXPIRED_AUTHTOK)' \
+	    "$PW" "$NEW" "$NEW"
 	expect "chauthtok: after the forced change, IMAP says OK, not [EXPIRED]" \
 	    "$(stack_imap force@example.org "$NEW")" "$LOGGEDIN"
 else

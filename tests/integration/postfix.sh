@@ -16,16 +16,11 @@ ok() { stack_ok "$@"; }
 notok() { stack_notok "$@"; }
 expect() { stack_expect "$1" "$2" "$3" "sasl postfix"; }
 
-for t in postconf postsuper swaks saslauthd testsaslauthd; do
-	command -v $t >/dev/null 2>&1 || { notok "$t is installed"; exit 1; }
-done
+stack_need postconf postsuper swaks saslauthd testsaslauthd
 [ -x /usr/lib/postfix/sbin/master ] || { notok "postfix is installed"; exit 1; }
 stack_init "${1:-build}" || { notok "store and configuration made"; exit 1; }
 PW=Quiet-Meadow-Falcon-73
-for u in alice dis erin; do
-	stack_user_add "$u@example.org" "$PW" ||
-		{ notok "user $u added"; exit 1; }
-done
+stack_users "$PW" alice dis erin
 stack_admin user disable dis@example.org >/dev/null ||
 	{ notok "user disabled"; exit 1; }
 stack_pam_install smtp || { notok "PAM service installed"; exit 1; }

@@ -12,15 +12,10 @@ ok() { stack_ok "$@"; }
 notok() { stack_notok "$@"; }
 expect() { stack_expect "$1" "$2" "$3" sasl; }
 
-for t in saslauthd testsaslauthd setsid; do
-	command -v $t >/dev/null 2>&1 || { notok "$t is installed"; exit 1; }
-done
+stack_need saslauthd testsaslauthd setsid
 stack_init "${1:-build}" || { notok "store and configuration made"; exit 1; }
 PW=Quiet-Meadow-Falcon-73
-for u in alice dis force; do
-	stack_user_add "$u@example.org" "$PW" ||
-		{ notok "user $u added"; exit 1; }
-done
+stack_users "$PW" alice dis force
 stack_admin user disable dis@example.org >/dev/null &&
 	stack_admin user force-change force@example.org >/dev/null ||
 	{ notok "account states set"; exit 1; }

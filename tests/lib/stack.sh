@@ -8,6 +8,8 @@
 #   top=...; . "$top/tests/lib/stack.sh"
 #   stack_init BUILD_DIR        temp dir, mailuser.conf, empty store, traps
 #   stack_user_add USER PASSWORD
+#   stack_need COMMAND...       for the tests: "not ok" and exit 1 if missing
+#   stack_users PASSWORD NAME...    NAME@example.org each, or "not ok", exit 1
 #   stack_pam_install [dovecot|smtp] [NAME]
 #                               /etc/pam.d/NAME from doc/examples/pam.d
 #   stack_dovecot_start         IMAP and POP3 on $STACK_IMAP_PORT, ..POP3..
@@ -116,6 +118,22 @@ stack_sql() { sqlite3 -batch "$STACK_DB" "$@"; }
 stack_user_add() {	# USER PASSWORD
 	printf '%s\n' "$2" | stack_admin user add "$1" --password-stdin \
 	    >/dev/null
+}
+
+# For the tests: one "not ok" line and exit 1 at the first that fails.
+stack_need() {	# COMMAND...: each is on PATH
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 ||
+			{ stack_notok "$c is installed"; exit 1; }
+	done
+}
+stack_users() {	# PASSWORD NAME...: NAME@$STACK_DOMAIN, each with PASSWORD
+	p=$1
+	shift
+	for u in "$@"; do
+		stack_user_add "$u@$STACK_DOMAIN" "$p" ||
+			{ stack_notok "user $u added"; exit 1; }
+	done
 }
 
 # Is OPTION a module option this build knows?  A module given an unknown
