@@ -187,6 +187,12 @@ void json_quote(FILE *f, const char *s);
 /* Canonical user name of an argument into out (MU_NAME_MAX + 1); exits
  * with the reason when mu_canon refuses it. */
 void admin_user_arg(const struct admin *a, const char *arg, char *out);
+/* admin_user.c: one statement on one user, with its audit row, in one
+ * transaction; sql binds ?1 to *value (unbound when value is NULL) and ?2
+ * to the canonical name of arg; "no such user" when nothing changed. */
+void admin_change_user(struct admin *a, const char *arg, const char *sql,
+		       const int64_t *value, const char *action,
+		       const char *detail);
 /* Id of a canonical user name, or -1 when there is none. */
 int64_t db_user_id(sqlite3 *db, const char *name);
 /* Hash pw with the configured method and cost into hash (MU_HASH_MAX);

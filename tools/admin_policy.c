@@ -124,22 +124,9 @@ cmd_domain_set(struct admin *a, int argc, char **argv)
 void
 cmd_user_force_change(struct admin *a, int argc, char **argv)
 {
-	char name[MU_NAME_MAX + 1];
-	sqlite3_stmt *s;
-	sqlite3 *db;
-
 	(void)argc;
-	admin_user_arg(a, argv[0], name);
-	db = admin_open(a);
-	db_exec(db, "BEGIN IMMEDIATE");
-	s = db_prepare(db, "UPDATE users SET force_change = 1 WHERE name = "
-		       "?1");
-	db_bind_text(s, 1, name);
-	db_run(s);
-	if (sqlite3_changes(db) == 0)
-		errx(1, "no such user: %s", name);
-	db_audit(db, "user force-change", name, NULL);
-	db_exec(db, "COMMIT");
+	admin_change_user(a, argv[0], "UPDATE users SET force_change = 1 "
+			  "WHERE name = ?2", NULL, "user force-change", NULL);
 }
 
 /* ---- policy show ---------------------------------------------------- */

@@ -157,28 +157,14 @@ cmd_user_passwd(struct admin *a, int argc, char **argv)
 void
 cmd_user_del(struct admin *a, int argc, char **argv)
 {
-	char name[MU_NAME_MAX + 1];
-	sqlite3_stmt *s;
-	sqlite3 *db;
-
 	(void)argc;
-	admin_user_arg(a, argv[0], name);
-	db = admin_open(a);
-	db_exec(db, "BEGIN IMMEDIATE");
 	/* history, failures and the like go with it (ON DELETE CASCADE) */
-	s = db_prepare(db, "DELETE FROM users WHERE name = ?1");
-	db_bind_text(s, 1, name);
-	db_run(s);
-	if (sqlite3_changes(db) == 0)
-		errx(1, "no such user: %s", name);
-	db_audit(db, "user del", name, NULL);
-	db_exec(db, "COMMIT");
+	admin_change_user(a, argv[0], "DELETE FROM users WHERE name = ?2",
+			  NULL, "user del", NULL);
 }
 
-/* Set one column of one user: sql binds ?1 to value (NULL when value is
- * NULL) and ?2 to the name.  With its audit row, in one transaction. */
-static void
-change_user(struct admin *a, const char *arg, const char *sql,
+void
+admin_change_user(struct admin *a, const char *arg, const char *sql,
 	    const int64_t *value, const char *action, const char *detail)
 {
 	char name[MU_NAME_MAX + 1];
@@ -205,7 +191,7 @@ cmd_user_enable(struct admin *a, int argc, char **argv)
 	const int64_t off = 0;
 
 	(void)argc;
-	change_user(a, argv[0], "UPDATE users SET disabled = ?1 WHERE "
+	admin_change_user(a, argv[0], "UPDATE users SET disabled = ?1 WHERE "
 		    "name = ?2", &off, "user enable", NULL);
 }
 
@@ -215,7 +201,7 @@ cmd_user_disable(struct admin *a, int argc, char **argv)
 	const int64_t on = 1;
 
 	(void)argc;
-	change_user(a, argv[0], "UPDATE users SET disabled = ?1 WHERE "
+	admin_change_user(a, argv[0], "UPDATE users SET disabled = ?1 WHERE "
 		    "name = ?2", &on, "user disable", NULL);
 }
 
@@ -233,7 +219,7 @@ cmd_user_expire(struct admin *a, int argc, char **argv)
 		     "\"never\"", mu_escape(esc, sizeof(esc), argv[1]));
 	snprintf(detail, sizeof(detail), "expires %s", never ? "never" :
 		 argv[1]);
-	change_user(a, argv[0], "UPDATE users SET expires = ?1 WHERE "
+	admin_change_user(a, argv[0], "UPDATE users SET expires = ?1 WHERE "
 		    "name = ?2", never ? NULL : &when, "user expire", detail);
 }
 
