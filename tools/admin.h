@@ -183,7 +183,7 @@ void json_quote(FILE *f, const char *s);
 
 /* ---- lifecycle and lockout commands ----------------------------- */
 
-/* admin_util.c: helpers shared by the commands below */
+/* helpers shared by the commands below (admin_util.c, admin_db.c) */
 /* Canonical user name of an argument into out (MU_NAME_MAX + 1); exits
  * with the reason when mu_canon refuses it. */
 void admin_user_arg(const struct admin *a, const char *arg, char *out);

@@ -100,16 +100,29 @@ db_audit(sqlite3 *db, const char *action, const char *account,
 		db_die(db);
 }
 
-int64_t
-db_domain_id(sqlite3 *db, const char *domain)
+/* The id that sql ("SELECT id ... WHERE name = ?1") finds, or -1. */
+static int64_t
+id_by_name(sqlite3 *db, const char *sql, const char *name)
 {
 	sqlite3_stmt *s;
 	int64_t id = -1;
 
-	s = db_prepare(db, "SELECT id FROM domains WHERE name = ?1");
-	db_bind_text(s, 1, domain);
+	s = db_prepare(db, sql);
+	db_bind_text(s, 1, name);
 	if (db_step(s))
 		id = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	return id;
+}
+
+int64_t
+db_domain_id(sqlite3 *db, const char *domain)
+{
+	return id_by_name(db, "SELECT id FROM domains WHERE name = ?1", domain);
+}
+
+int64_t
+db_user_id(sqlite3 *db, const char *name)
+{
+	return id_by_name(db, "SELECT id FROM users WHERE name = ?1", name);
 }

@@ -23,20 +23,6 @@ admin_user_arg(const struct admin *a, const char *arg, char *out)
 		     mu_escape(esc, sizeof(esc), arg), why);
 }
 
-int64_t
-db_user_id(sqlite3 *db, const char *name)
-{
-	sqlite3_stmt *s;
-	int64_t id = -1;
-
-	s = db_prepare(db, "SELECT id FROM users WHERE name = ?1");
-	db_bind_text(s, 1, name);
-	if (db_step(s))
-		id = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return id;
-}
-
 void
 admin_hash(const struct admin *a, const char *pw, char *hash, size_t hashsz)
 {
