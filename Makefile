@@ -4,18 +4,31 @@
 #   make check      install what is missing (root), build, run every test
 #   make demo       install what is missing, build, show a login end to end
 #   make install    DESTDIR, PREFIX, PAMDIR honoured
+#
+# The library flags come from pkg-config through a rule
+# (tools/build-flags.sh writes $(B)/pkg.cflags and $(B)/pkg.libs), never
+# while this file is parsed: "make demo" and "make check" first install
+# what is missing, and only then is anything compiled.  A build whose
+# libraries are missing stops before compiling, with the apt-get line
+# that installs them.
+
+# The one place the version is written: mailuser-admin --version, the
+# module's debug line and the man pages' footer take it from here.
+VERSION   = 0.9.0
 
 CC       ?= cc
+PKG_CONFIG ?= pkg-config
 PREFIX   ?= /usr/local
 SBINDIR  ?= $(PREFIX)/sbin
 MANDIR   ?= $(PREFIX)/share/man
 DOCDIR   ?= $(PREFIX)/share/doc/pam_mailuser
-PAMDIR   ?= $(shell pkg-config --variable=libdir pam)/security
+PAMDIR   ?= $(or $(shell $(PKG_CONFIG) --variable=libdir pam 2>/dev/null),/usr/lib)/security
 B        ?= build
 
-PKGS      = pam libxcrypt sqlite3
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcrack
+# Read when a recipe runs (after the rule below has written them).
+PKG_FLAGS  = $(B)/pkg.cflags $(B)/pkg.libs
+PKG_CFLAGS = $(file <$(B)/pkg.cflags)
+PKG_LIBS   = $(file <$(B)/pkg.libs)
 
 CFLAGS   ?= -O2 -g
 WARN      = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wmissing-prototypes \
@@ -26,7 +39,8 @@ HARDEN   += -fsanitize=address,undefined -fno-sanitize-recover=all \
             -fno-omit-frame-pointer
 SANLD     = -fsanitize=address,undefined
 endif
-ALL_CFLAGS = -std=gnu11 $(WARN) $(HARDEN) $(PKG_CFLAGS) -Ipam_mailuser $(CFLAGS)
+ALL_CFLAGS = -std=gnu11 $(WARN) $(HARDEN) $(PKG_CFLAGS) -Ipam_mailuser \
+             -DMU_VERSION='"$(VERSION)"' $(CFLAGS)
 ALL_LDFLAGS = -Wl,-z,relro,-z,now $(SANLD) $(LDFLAGS)
 
 CORE_SRC  = $(filter-out pam_mailuser/pam_mailuser.c,$(wildcard pam_mailuser/*.c))
@@ -50,12 +64,25 @@ DEPS_TEST  = sqlite3 mandoc valgrind jq pamtester db-util libpam-pwdfile \
              libsasl2-modules postfix swaks
 DEPS_BENCH = db-util libpam-pwdfile linux-perf
 
-.PHONY: all check demo deps install uninstall clean tests asan bench bench-deps
-all: $(MODULE) $(ADMIN)
+MANPAGES  = $(B)/man/pam_mailuser.8 $(B)/man/mailuser-admin.8 \
+            $(B)/man/mailuser.conf.5
 
-$(B)/%.o: %.c $(HDRS)
+.PHONY: all check demo deps install uninstall clean tests asan bench bench-deps
+all: $(MODULE) $(ADMIN) $(MANPAGES)
+
+# Flags of the installed libraries; stops with the apt-get line when one
+# is missing.  The version is in the Makefile: objects follow it.
+$(PKG_FLAGS) &: tools/build-flags.sh Makefile
+	@PKG_CONFIG='$(PKG_CONFIG)' CC='$(CC)' sh tools/build-flags.sh $(B)/pkg
+
+$(B)/%.o: %.c $(HDRS) $(PKG_FLAGS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -I$(B) -c -o $@ $<
+
+# The man pages with the version in their footer (.Os).
+$(B)/man/%: doc/% Makefile
+	@mkdir -p $(B)/man
+	sed 's/^\.Os$$/.Os pam_mailuser $(VERSION)/' $< > $@.tmp && mv $@.tmp $@
 
 $(B)/schema_sql.h: sql/schema.sql tools/embed.sh
 	@mkdir -p $(B)
@@ -112,7 +139,10 @@ check: deps
 	$(MAKE) asan
 	sh tests/run.sh
 
-demo: deps all $(B)/pamtry
+# deps first, then a new make: nothing is compiled before the packages
+# are there, whatever the order or -j of the goals.
+demo: deps
+	$(MAKE) all $(B)/pamtry
 	sh tests/demo.sh $(B)
 
 # make bench: pam_mailuser beside pam_userdb and pam_pwdfile (see
@@ -139,8 +169,13 @@ deps:
 	    export DEBIAN_FRONTEND=noninteractive; \
 	    echo "postfix postfix/main_mailer_type select No configuration" | \
 	        debconf-set-selections; \
-	    apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing \
-	        >/dev/null || { echo "make deps: apt-get failed" >&2; exit 1; }; \
+	    log=$$(mktemp /tmp/mailuser-apt.XXXXXX) || exit 1; \
+	    if ! { apt-get update -qq && apt-get install -y -qq \
+	        --no-install-recommends $$missing; } >"$$log" 2>&1; then \
+	        cat "$$log" >&2; rm -f "$$log"; \
+	        echo "make deps: apt-get failed" >&2; exit 1; \
+	    fi; \
+	    rm -f "$$log"; \
 	fi
 
 install: all
@@ -148,8 +183,8 @@ install: all
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)
 	install -m 0644 $(MODULE) $(DESTDIR)$(PAMDIR)/pam_mailuser.so
 	install -m 0755 $(ADMIN) $(DESTDIR)$(SBINDIR)/mailuser-admin
-	install -m 0644 doc/pam_mailuser.8 doc/mailuser-admin.8 $(DESTDIR)$(MANDIR)/man8/
-	install -m 0644 doc/mailuser.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(B)/man/pam_mailuser.8 $(B)/man/mailuser-admin.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(B)/man/mailuser.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 README sql/schema.sql $(DESTDIR)$(DOCDIR)/
 	install -d $(DESTDIR)$(DOCDIR)/fail2ban/filter.d $(DESTDIR)$(DOCDIR)/fail2ban/jail.d
 	install -m 0644 doc/fail2ban/filter.d/pam_mailuser.conf $(DESTDIR)$(DOCDIR)/fail2ban/filter.d/

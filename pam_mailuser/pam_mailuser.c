@@ -79,6 +79,20 @@ to_pam(int err, enum phase ph)
 	}
 }
 
+/* With debug, one line per process (the module stays loaded): which
+ * build is running, and with which store. */
+static void
+log_startup(const struct ctx *c)
+{
+	static pid_t logged;
+
+	if (logged == getpid())
+		return;
+	logged = getpid();
+	pam_syslog(c->pamh, LOG_DEBUG, "pam_mailuser %s: store %s",
+		   MU_VERSION, c->cfg.db);
+}
+
 /* Options, log sink and the user name. */
 static int
 setup(struct ctx *c, pam_handle_t *pamh, int flags, int argc,
@@ -97,6 +111,8 @@ setup(struct ctx *c, pam_handle_t *pamh, int flags, int argc,
 		return MU_E_CONFIG;
 	}
 	c->log.debug = c->cfg.debug;
+	if (c->cfg.debug)
+		log_startup(c);
 	if ((r = pam_get_user(pamh, &c->raw, NULL)) != PAM_SUCCESS) {
 		pam_syslog(pamh, LOG_NOTICE, "cannot get the user name: %s",
 			   pam_strerror(pamh, r));

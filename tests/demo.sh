@@ -32,32 +32,46 @@ echo 'Blue-Harbor-Lantern-42' | admin user add alice@example.org --password-stdi
 run admin user show alice@example.org
 
 say "A PAM service, as /etc/pam.d/dovecot would have it"
+# the module is loaded from a copy: a pam.d line cannot hold a path with
+# a space, and the checkout's path may have one
+cp "$B/pam_mailuser.so" "$tmp/pam_mailuser.so"
 cat >"$tmp/dovecot" <<EOC
-auth    required $B/pam_mailuser.so conf=$tmp/mailuser.conf
-account required $B/pam_mailuser.so conf=$tmp/mailuser.conf
+auth    required $tmp/pam_mailuser.so conf=$tmp/mailuser.conf
+account required $tmp/pam_mailuser.so conf=$tmp/mailuser.conf
 EOC
 sed 's/^/    /' "$tmp/dovecot"
 
+# The demo fails (exit 1, after it has shown everything) when an outcome
+# is not the one it announces.
+unexpected=0
+verdict() {	# WANT GOT
+	echo "    => $2"
+	if [ "$1" != "$2" ]; then
+		echo "    demo: expected $1" >&2
+		unexpected=$((unexpected + 1))
+	fi
+}
 try() {
-	label=$1 user=$2 pw=$3
+	want=$1 label=$2 user=$3 pw=$4
 	say "$label"
 	printf '    login %s with password "%s"\n' "$user" "$pw"
 	if echo "$pw" | "$B/pamtry" -d "$tmp" -r 192.0.2.10 dovecot "$user" \
 	    >"$tmp/out"; then
-		verdict=ACCEPTED
+		got=ACCEPTED
 	else
-		verdict=REFUSED
+		got=REFUSED
 	fi
 	sed 's/^/    /' "$tmp/out"
-	echo "    => $verdict"
+	verdict "$want" "$got"
 }
-try "The right password, through the real libpam" alice@example.org \
-    'Blue-Harbor-Lantern-42'
-try "Mixed case reaches the same account; PAM_USER comes back canonical" \
+try ACCEPTED "The right password, through the real libpam" \
+    alice@example.org 'Blue-Harbor-Lantern-42'
+try ACCEPTED \
+    "Mixed case reaches the same account; PAM_USER comes back canonical" \
     Alice@Example.ORG 'Blue-Harbor-Lantern-42'
-try "A wrong password" alice@example.org 'blue-harbor-lantern-42'
-try "A user who is not in the store" bob@example.org 'whatever'
-try "A system account is never consulted" root 'whatever'
+try REFUSED "A wrong password" alice@example.org 'blue-harbor-lantern-42'
+try REFUSED "A user who is not in the store" bob@example.org 'whatever'
+try REFUSED "A system account is never consulted" root 'whatever'
 
 say "Done with part 1; removing $tmp"
 rm -rf "$tmp"
@@ -66,12 +80,12 @@ trap - EXIT INT TERM
 # ---- part 2: the real servers ----------------------------------------------
 if [ "$(id -u)" != 0 ]; then
 	say "Part 2, the real mail stack, needs root (it writes /etc/pam.d); skipped"
-	exit 0
+	exit $((unexpected != 0))
 fi
 for t in dovecot saslauthd postfix swaks; do
 	if ! command -v $t >/dev/null 2>&1; then
 		say "Part 2 needs $t (make deps installs it); skipped"
-		exit 0
+		exit $((unexpected != 0))
 	fi
 done
 set +e
@@ -101,20 +115,20 @@ say "Dovecot: passdb pam (service $STACK_SVC), userdb static"
 stack_dovecot_start || fail "dovecot did not start"
 echo "    listening on 127.0.0.1:$STACK_IMAP_PORT (IMAP)"
 
-imap() {	# LABEL PASSWORD
-	say "$1"
-	printf '    C: a LOGIN alice@example.org "%s"\n' "$2"
-	r=$(stack_imap alice@example.org "$2")
+imap() {	# WANT LABEL PASSWORD
+	say "$2"
+	printf '    C: a LOGIN alice@example.org "%s"\n' "$3"
+	r=$(stack_imap alice@example.org "$3")
 	printf '    S: a %s\n' "$r" | sed 's/\[CAPABILITY [^]]*\]/[CAPABILITY ...]/'
 	case $r in
-	OK*) echo "    => ACCEPTED" ;;
-	*) echo "    => REFUSED" ;;
+	OK*) verdict "$1" ACCEPTED ;;
+	*) verdict "$1" REFUSED ;;
 	esac
 }
-imap "IMAP login with the right password" "$PW"
+imap ACCEPTED "IMAP login with the right password" "$PW"
 grep 'Login: user=' "$STACK_TMP/dovecot/dovecot.log" | tail -n 1 |
     sed 's/^/    dovecot.log: /'
-imap "IMAP login with a wrong password" 'blue-harbor-lantern-42'
+imap REFUSED "IMAP login with a wrong password" 'blue-harbor-lantern-42'
 grep 'pam_authenticate() failed' "$STACK_TMP/dovecot/dovecot.log" |
     tail -n 1 | sed 's/.*: pam(/    dovecot.log: pam(/'
 
@@ -129,24 +143,24 @@ cat <<EOT
     Each dialogue stops after RCPT TO: nothing is ever sent.
 EOT
 
-smtp() {	# LABEL [USER PASSWORD]
-	label=$1
-	shift
+smtp() {	# WANT LABEL [USER PASSWORD]
+	want=$1 label=$2
+	shift 2
 	say "$label"
 	[ $# -gt 0 ] && printf '    C: AUTH PLAIN (%s, password "%s")\n' "$1" "$2"
 	echo "    C: MAIL FROM:<sender@example.org>"
 	echo "    C: RCPT TO:<someone@foreign.example>"
 	stack_smtp_rcpt someone@foreign.example "$@" | sed 's/^/    S: /'
 	if grep -q '^<-  250 2.1.5' "$STACK_TMP/swaks.out"; then
-		echo "    => RELAY ACCEPTED"
+		verdict "$want" "RELAY ACCEPTED"
 	else
-		echo "    => REFUSED"
+		verdict "$want" REFUSED
 	fi
 }
-smtp "SMTP to another domain without AUTH: Postfix is no open relay"
-smtp "SMTP AUTH with the right password, then the same RCPT" \
+smtp REFUSED "SMTP to another domain without AUTH: Postfix is no open relay"
+smtp "RELAY ACCEPTED" "SMTP AUTH with the right password, then the same RCPT" \
     alice@example.org "$PW"
-smtp "SMTP AUTH with a wrong password" alice@example.org 'nope'
+smtp REFUSED "SMTP AUTH with a wrong password" alice@example.org 'nope'
 
 say "Stopping Dovecot, saslauthd and Postfix"
 echo "    and removing /etc/pam.d/$STACK_SVC and $STACK_TMP"
@@ -156,3 +170,7 @@ if [ -e "/etc/pam.d/$svc" ]; then
 	fail "/etc/pam.d/$svc is still there"
 fi
 echo "    done: nothing left running, nothing left behind"
+if [ "$unexpected" -ne 0 ]; then
+	echo "    demo: $unexpected outcome(s) not as expected" >&2
+	exit 1
+fi

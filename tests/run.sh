@@ -57,6 +57,7 @@ for b in build build/asan; do
 	suite "$b: cli lifecycle" sh tests/cli/test_lifecycle.sh "$b"
 	suite "$b: cli lockout" sh tests/cli/test_lockout_cli.sh "$b"
 	suite "$b: cli policy" sh tests/cli/test_policy_cli.sh "$b"
+	suite "$b: cli progress" sh tests/cli/test_progress.sh "$b"
 done
 suite "valgrind: unit" $VG build/test_unit
 suite "valgrind: module" $VG build/test_module build
@@ -66,6 +67,8 @@ suite "valgrind: policy" $VG build/test_policy
 suite "valgrind: passwd" env MU_TEST_ROUNDS=60 $VG build/test_passwd build
 suite "man pages" sh tests/lint_man.sh
 suite "install" sh tests/install.sh
+suite "build: flags and version" sh tests/build/test_flags.sh
+suite "build: from a 0700 directory" sh tests/build/test_private_dir.sh build
 for t in tests/integration/*.sh; do
 	[ -f "$t" ] || continue
 	suite "integration: $(basename "$t" .sh)" sh "$t" build

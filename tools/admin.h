@@ -208,10 +208,46 @@ int64_t db_audit_first(sqlite3 *db, const char *action,
 sqlite3_stmt *audit_copy_prepare(sqlite3 *db);
 void audit_copy(sqlite3_stmt *s, int64_t first, const char *action,
 		const char *account, const char *detail);
-/* domain del --cascade: delete the n users of domain id (name d), with
- * their history, counters and digests, and audit each; inside the
- * caller's transaction.  The "domain del" audit row is written here. */
+/* domain del --cascade: called inside the transaction that found the n
+ * users of domain id (name d).  Disables the domain, writes the "domain
+ * del" audit row and commits; then deletes the users, with their
+ * history, counters and digests, and audits each, in short transactions
+ * (progress.c); the last one also deletes the domain.  Interrupted, it
+ * leaves the domain disabled with the users not yet deleted. */
 void domain_del_users(sqlite3 *db, int64_t id, const char *d, int64_t n);
+
+/* progress.c: progress of long commands, on standard error when it is a
+ * terminal and never otherwise. */
+struct progress {
+	bool on;		/* standard error is a terminal */
+	bool shown;
+	const char *what;	/* "import" */
+	const char *unit;	/* "lines" */
+	uint64_t count;		/* units done */
+	uint64_t pos, total;	/* position in the work, and its end; total
+				 * 0 when unknown (no estimate then) */
+	int64_t start, drawn;	/* CLOCK_MONOTONIC ns */
+};
+void progress_begin(struct progress *p, const char *what, const char *unit,
+		    uint64_t total);
+/* count units done, at pos of total (pos = count when they are the same
+ * measure).  Cheap enough to call for every unit. */
+void progress_update(struct progress *p, uint64_t count, uint64_t pos);
+/* The last line: count and time taken. */
+void progress_end(struct progress *p, uint64_t count);
+
+/* Short write transactions: batch_begin is BEGIN IMMEDIATE, batch_commit
+ * is COMMIT and adapts size (units per batch) so that one batch holds
+ * the write lock for about 50 ms. */
+struct batch {
+	int64_t size;		/* units to do in the next batch */
+	int64_t start;		/* CLOCK_MONOTONIC ns of batch_begin */
+	int64_t longest_ms;	/* longest batch so far */
+	uint64_t batches;
+};
+void batch_init(struct batch *b);
+void batch_begin(struct batch *b, sqlite3 *db);
+void batch_commit(struct batch *b, sqlite3 *db);
 
 /* genpw.c: generated passwords */
 /* A new random password for user (o->length characters, default 16,

@@ -6,6 +6,7 @@
  * this tool (every change it makes): time, uid and login name of the
  * caller, tool, action, account and a detail that never holds a password
  * or a hash.  Pruning is itself recorded, after the rows it removed.
+ * It works in short transactions, oldest rows first (see progress.c).
  */
 #include <err.h>
 #include <time.h>
@@ -98,9 +99,11 @@ void
 cmd_audit_prune(struct admin *a, int argc, char **argv)
 {
 	char detail[64];
-	sqlite3_stmt *s;
+	struct progress pr;
+	struct batch b;
+	sqlite3_stmt *s, *del;
 	sqlite3 *db;
-	int64_t before, n;
+	int64_t before, n = 0, total = 0, got;
 
 	(void)argc;
 	(void)argv;
@@ -108,11 +111,32 @@ cmd_audit_prune(struct admin *a, int argc, char **argv)
 		errx(EXIT_USAGE, "audit prune: --before is required");
 	before = date_opt("--before", a->o.before);
 	db = admin_open(a);
-	db_exec(db, "BEGIN IMMEDIATE");
-	s = db_prepare(db, "DELETE FROM audit WHERE at < ?1");
+	s = db_prepare(db, "SELECT count(*) FROM audit WHERE at < ?1");
 	db_bind_int(s, 1, before);
-	db_run(s);
-	n = sqlite3_changes(db);
+	if (db_step(s))
+		total = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	/* oldest rows first, in short transactions: logins never wait for
+	 * the whole prune, and an interrupted prune leaves a shorter log */
+	del = db_prepare(db, "DELETE FROM audit WHERE id IN (SELECT id FROM "
+			 "audit WHERE at < ?1 ORDER BY at, id LIMIT ?2)");
+	progress_begin(&pr, "audit prune", "rows", (uint64_t)total);
+	batch_init(&b);
+	do {
+		batch_begin(&b, db);
+		db_bind_int(del, 1, before);
+		db_bind_int(del, 2, b.size);
+		while (db_step(del))
+			;
+		sqlite3_reset(del);
+		got = sqlite3_changes(db);
+		batch_commit(&b, db);
+		n += got;
+		progress_update(&pr, (uint64_t)n, (uint64_t)n);
+	} while (got > 0);
+	sqlite3_finalize(del);
+	progress_end(&pr, (uint64_t)n);
+	db_exec(db, "BEGIN IMMEDIATE");
 	snprintf(detail, sizeof(detail), "before %s, %lld row%s removed",
 		 a->o.before, (long long)n, n == 1 ? "" : "s");
 	db_audit(db, "audit prune", NULL, detail);

@@ -65,13 +65,14 @@ cmd_domain_del(struct admin *a, int argc, char **argv)
 		errx(1, "domain %s still has %lld user%s: delete %s first, or "
 		     "use --cascade", d, (long long)users, users == 1 ? "" :
 		     "s", users == 1 ? "it" : "them");
-	if (users > 0)
-		domain_del_users(db, id, d, users);
+	if (users > 0) {
+		domain_del_users(db, id, d, users);	/* commits */
+		return;
+	}
 	s = db_prepare(db, "DELETE FROM domains WHERE id = ?1");
 	db_bind_int(s, 1, id);
 	db_run(s);
-	if (users == 0)
-		db_audit(db, "domain del", d, NULL);
+	db_audit(db, "domain del", d, NULL);
 	db_exec(db, "COMMIT");
 }
 

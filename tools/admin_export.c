@@ -94,6 +94,7 @@ cmd_export(struct admin *a, int argc, char **argv)
 	char d[MU_DOMAIN_MAX + 1], exp[32], changed[32], created[32];
 	char detail[MU_DOMAIN_MAX + 96];
 	struct json arr, obj;
+	struct progress pr;
 	enum efmt fmt = format_arg(a->o.format);
 	const char *name, *hash;
 	sqlite3_stmt *s;
@@ -108,6 +109,12 @@ cmd_export(struct admin *a, int argc, char **argv)
 	db_exec(db, "BEGIN");
 	if (a->o.domain != NULL && db_domain_id(db, d) < 0)
 		errx(1, "no such domain: %s", d);
+	s = db_prepare(db, "SELECT count(*) FROM users u JOIN domains d ON "
+		       "d.id = u.domain_id WHERE ?1 IS NULL OR d.name = ?1");
+	db_bind_text(s, 1, a->o.domain != NULL ? d : NULL);
+	progress_begin(&pr, "export", "users", db_step(s) ?
+		       (uint64_t)sqlite3_column_int64(s, 0) : 0);
+	sqlite3_finalize(s);
 	s = db_prepare(db, "SELECT u.name, u.hash, d.name, u.disabled, "
 		       "u.force_change, u.locked_at IS NOT NULL, u.expires, "
 		       "u.pw_changed, u.created FROM users u JOIN domains d "
@@ -119,6 +126,8 @@ cmd_export(struct admin *a, int argc, char **argv)
 	if (fmt == E_JSON)
 		json_begin(&arr, stdout, NULL, NULL, '[');
 	while (db_step(s)) {
+		progress_update(&pr, (uint64_t)(n + skipped + 1),
+				(uint64_t)(n + skipped + 1));
 		name = db_text(s, 0);
 		hash = db_text(s, 1);
 		if (fmt != E_JSON && !exportable(hash)) {
@@ -170,6 +179,7 @@ cmd_export(struct admin *a, int argc, char **argv)
 	}
 	sqlite3_finalize(s);
 	db_exec(db, "COMMIT");
+	progress_end(&pr, (uint64_t)(n + skipped));
 	if (fmt == E_JSON) {
 		json_end(&arr, ']');
 		putchar('\n');

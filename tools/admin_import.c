@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "admin.h"
@@ -513,6 +514,9 @@ cmd_import(struct admin *a, int argc, char **argv)
 	static struct importer im;	/* large: not on the stack */
 	static char iobuf[65536];
 	char detail[256], esc[PATH_MAX];
+	struct progress pr;
+	struct stat sb;
+	uint64_t bytes = 0;
 	sqlite3_stmt *s;
 	const char *path = argv[0];
 	FILE *f;
@@ -551,8 +555,13 @@ cmd_import(struct admin *a, int argc, char **argv)
 	db_exec(im.db, "PRAGMA cache_size = -65536");
 	db_exec(im.db, "BEGIN IMMEDIATE");
 	prepare(&im);
+	/* the estimate of the time left needs the size: a regular file */
+	progress_begin(&pr, "import", "lines", fstat(fileno(f), &sb) == 0 &&
+		       S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0);
 	while ((r = read_line(f, im.buf, &len)) != REC_EOF) {
 		im.line++;
+		bytes += len + 1;
+		progress_update(&pr, im.line, bytes);
 		if (im.line == 1 && im.fmt == F_CSV && len >= 3 &&
 		    memcmp(im.buf, "\xef\xbb\xbf", 3) == 0) {
 			memmove(im.buf, im.buf + 3, len - 2);	/* BOM */
@@ -569,6 +578,7 @@ cmd_import(struct admin *a, int argc, char **argv)
 	}
 	if (ferror(f))
 		err(1, "%s", im.label);
+	progress_end(&pr, im.line);
 	mu_wipe(im.buf, sizeof(im.buf));
 	if (f != stdin)
 		fclose(f);

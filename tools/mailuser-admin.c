@@ -21,6 +21,7 @@
 /* The SYNOPSIS of mailuser-admin(8), line for line. */
 static const char *const synopsis[] = {
 	"[-c conf] [-d db] command [argument ...]",
+	"--help | --version",
 	"init [--group group] [--mode mode]",
 	"check",
 	"domain add | enable | disable domain",
@@ -55,10 +56,10 @@ static const char *const synopsis[] = {
 	"expiring [--json] days",
 };
 
-/* Print the synopsis and exit with EXIT_USAGE.  When verb is not NULL,
- * only the lines of its first word ("user" for "user add") are shown. */
-void
-usage(const char *verb)
+/* Print the synopsis to f.  When verb is not NULL, only the lines of its
+ * first word ("user" for "user add") are shown. */
+static void
+print_usage(FILE *f, const char *verb)
 {
 	const char *name = program_invocation_short_name;
 	size_t i, len = verb != NULL ? strcspn(verb, " ") : 0;
@@ -69,11 +70,33 @@ usage(const char *verb)
 		    (strncmp(synopsis[i], verb, len) != 0 ||
 		     (synopsis[i][len] != ' ' && synopsis[i][len] != '\0')))
 			continue;
-		fprintf(stderr, "%s %s %s\n", first ? "usage:" : "      ",
+		fprintf(f, "%s %s %s\n", first ? "usage:" : "      ",
 			name, synopsis[i]);
 		first = false;
 	}
+}
+
+void
+usage(const char *verb)
+{
+	print_usage(stderr, verb);
 	exit(EXIT_USAGE);
+}
+
+/* --help: the synopsis on standard output, exit 0. */
+static void __attribute__((noreturn))
+help(const char *verb)
+{
+	print_usage(stdout, verb);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		err(1, "standard output");
+	exit(0);
+}
+
+static bool
+is_help(const char *arg)
+{
+	return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
 }
 
 static void
@@ -143,7 +166,7 @@ static const struct verb verbs[] = {
 
 enum {
 	LO_JSON = 256, LO_PW_STDIN, LO_PW_FILE, LO_FORCE, LO_GROUP, LO_MODE,
-	LO_METHOD, LO_COST,
+	LO_METHOD, LO_COST, LO_HELP,
 };
 
 /* Options of the lifecycle and lockout commands. */
@@ -157,6 +180,7 @@ enum {
 enum { LO_MAX_DAYS = 768, LO_MIN_DAYS, LO_WARN_DAYS, LO_GRACE_DAYS };
 
 static const struct option longopts[] = {
+	{ "help", no_argument, NULL, LO_HELP },
 	{ "json", no_argument, NULL, LO_JSON },
 	{ "password-stdin", no_argument, NULL, LO_PW_STDIN },
 	{ "password-file", required_argument, NULL, LO_PW_FILE },
@@ -191,6 +215,8 @@ static int
 opt_mask(int c)
 {
 	switch (c) {
+	case LO_HELP:
+		return ~0;	/* every verb */
 	case LO_JSON:
 		return OPT_JSON;
 	case LO_PW_STDIN:
@@ -253,6 +279,8 @@ parse_opts(const struct verb *v, const char *path, int argc, char **argv,
 			usage(path);
 		}
 		switch (c) {
+		case LO_HELP:
+			help(path);
 		case LO_JSON:
 			o->json = true;
 			break;
@@ -355,6 +383,8 @@ dispatch(struct admin *a, const struct verb *table, const char *parent,
 			warnx("%s: missing command", parent);
 		usage(parent);
 	}
+	if (is_help(argv[0]))
+		help(parent);
 	for (v = table; v->name != NULL; v++)
 		if (strcmp(v->name, argv[0]) == 0)
 			break;
@@ -395,6 +425,11 @@ int
 main(int argc, char *argv[])
 {
 	static struct admin a;
+	static const struct option global[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const char *conf = NULL, *db = NULL;
 	int c;
 
@@ -403,8 +438,16 @@ main(int argc, char *argv[])
 	if (atexit(at_exit) != 0)
 		errx(1, "atexit failed");
 	/* "+": stop at the command; its options are its own */
-	while ((c = getopt(argc, argv, "+c:d:")) != -1) {
+	while ((c = getopt_long(argc, argv, "+c:d:hV", global, NULL)) != -1) {
 		switch (c) {
+		case 'h':
+			help(NULL);
+		case 'V':
+			printf("%s %s\n", program_invocation_short_name,
+			       MU_VERSION);
+			if (fflush(stdout) != 0 || ferror(stdout))
+				err(1, "standard output");
+			return 0;
 		case 'c':
 			conf = optarg;
 			break;

@@ -49,6 +49,14 @@ mkdir -p "$cache" "$work"
 pamd=$work/pam.d
 rm -rf "$pamd"
 mkdir -p "$pamd"
+# What the PAM service lines name (module, stores, configurations, the
+# cached fixtures) is reached through a directory of a path without a
+# space, which a service line cannot hold; removed at the end.
+svc=$(mktemp -d /tmp/mailuser-bench.XXXXXX)
+trap 'rm -rf "$svc"' EXIT
+trap 'exit 1' INT TERM HUP
+ln -s "$cache" "$svc/cache"
+cp "$B/pam_mailuser.so" "$svc/pam_mailuser.so"
 tsv=$work/results.tsv
 : >"$tsv"
 
@@ -146,22 +154,22 @@ fixture() {	# KIND TAG N HASH
 
 # A pam_mailuser service on its own copy of a store.
 mailuser_service() {	# SERVICE MODULE TAG METHOD COST
-	cp "$cache/mailuser-$3" "$work/$1.db"
-	rm -f "$work/$1.db-wal" "$work/$1.db-shm"
+	cp "$cache/mailuser-$3" "$svc/$1.db"
+	rm -f "$svc/$1.db-wal" "$svc/$1.db-shm"
 	{
-		echo "db = $work/$1.db"
+		echo "db = $svc/$1.db"
 		echo "hash = $4"
 		[ "$5" = 0 ] || echo "hash_cost = $5"
-	} >"$work/$1.conf"
-	chmod 600 "$work/$1.conf"
+	} >"$svc/$1.conf"
+	chmod 600 "$svc/$1.conf"
 	printf 'auth required %s conf=%s\naccount required %s conf=%s\n' \
-	    "$2" "$work/$1.conf" "$2" "$work/$1.conf" >"$pamd/$1"
+	    "$2" "$svc/$1.conf" "$2" "$svc/$1.conf" >"$pamd/$1"
 }
 
 # Service files for every module on one fixture set.
 services() {	# TAG METHOD COST
 	tag=$1
-	mailuser_service "mailuser-$tag" "$B/pam_mailuser.so" "$@"
+	mailuser_service "mailuser-$tag" "$svc/pam_mailuser.so" "$@"
 	list="mailuser-$tag=pam_mailuser"
 	for a in $alts; do
 		mailuser_service "alt-${a%%=*}-$tag" "${a#*=}" "$@"
@@ -169,12 +177,12 @@ services() {	# TAG METHOD COST
 	done
 	if [ $have_userdb = 1 ]; then
 		printf 'auth required pam_userdb.so db=%s crypt=crypt\naccount required pam_userdb.so db=%s crypt=crypt\n' \
-		    "$cache/userdb-$tag" "$cache/userdb-$tag" >"$pamd/userdb-$tag"
+		    "$svc/cache/userdb-$tag" "$svc/cache/userdb-$tag" >"$pamd/userdb-$tag"
 		list="$list userdb-$tag=pam_userdb"
 	fi
 	if [ $have_pwdfile = 1 ]; then
 		printf 'auth required pam_pwdfile.so pwdfile=%s nodelay\naccount required pam_permit.so\n' \
-		    "$cache/pwdfile-$tag" >"$pamd/pwdfile-$tag"
+		    "$svc/cache/pwdfile-$tag" >"$pamd/pwdfile-$tag"
 		list="$list pwdfile-$tag=pam_pwdfile"
 	fi
 	eval "svc_$tag=\$list"

@@ -630,6 +630,15 @@ if command -v bash >/dev/null 2>&1; then
 		shift
 		subs=""
 		case $first in
+		-*)	# global options: --help | --version
+			for o in $(echo "$line" | grep -o -- '--[a-z-]*'); do
+				case " $(comp --) " in *" $o "*) ;;
+				*) missing="$missing $o" ;; esac
+			done
+			continue
+			;;
+		esac
+		case $first in
 		domain | user | policy)
 			subs=$1
 			shift

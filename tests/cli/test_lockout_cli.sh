@@ -10,9 +10,11 @@
 set -u
 
 . "$(dirname "$0")/lib.sh"
-MODULE=$ROOT/build/pam_mailuser.so
 PAMTRY=$ROOT/build/pamtry
-need "$MODULE" "$PAMTRY"
+need "$ROOT/build/pam_mailuser.so" "$PAMTRY"
+# a copy: a PAM service line cannot hold a checkout path with a space
+MODULE=$TMP/pam_mailuser.so
+cp "$ROOT/build/pam_mailuser.so" "$MODULE"
 
 mkdir "$TMP/pam.d"
 # service ARGS...: a service file named by its module arguments

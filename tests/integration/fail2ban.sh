@@ -37,8 +37,11 @@ admin init >/dev/null && admin domain add example.org >/dev/null &&
 	echo 'Right-Pass-2024' | admin user add alice@example.org \
 	    --password-stdin >/dev/null ||
 	{ notok "store set up"; exit 1; }
+# a copy of the module: a PAM service line cannot hold the checkout's
+# path when it has a space
+cp "$B/pam_mailuser.so" "$tmp/pam_mailuser.so" || { notok "module copied"; exit 1; }
 printf 'auth required %s conf=%s debug\naccount required %s conf=%s\n' \
-	"$B/pam_mailuser.so" "$tmp/mailuser.conf" "$B/pam_mailuser.so" \
+	"$tmp/pam_mailuser.so" "$tmp/mailuser.conf" "$tmp/pam_mailuser.so" \
 	"$tmp/mailuser.conf" >"$tmp/mailsvc"
 
 # the receiver
@@ -94,6 +97,10 @@ check 'grep -q "user=alice@example.org" "$tmp/auth.log"' \
 	"known user named in the failure line"
 check 'grep -q "authenticated" "$tmp/auth.log"' \
 	"success lines are in the log too (debug)"
+version=$(sed -n 's/^VERSION *= *//p' "$top/Makefile")
+# each login above is one pamtry process: 11 processes, 11 lines
+check '[ "$(grep -c "pam_mailuser $version: store $tmp/mail.db" "$tmp/auth.log")" = 11 ]' \
+	"debug: one line per process names the version ($version) and store"
 check 'grep -q "locked for 192.0.2.16 until" "$tmp/auth.log"' \
 	"a locked login says so, with source and time"
 check '! grep -qi "Right-Pass\|wrong one\|\\\$6\\\$" "$tmp/auth.log"' \

@@ -62,7 +62,12 @@ else
 	notok "store made with mailuser-admin"
 	exit 1
 fi
-m=$build/pam_mailuser.so
+# nobody loads the module from a copy in this 0755 directory: the
+# checkout may sit where nobody cannot enter (root's 0700 home), or in a
+# path with a space, which a pam.d line cannot hold
+m=$tmp/pam_mailuser.so
+cp "$build/pam_mailuser.so" "$m" && chmod 0644 "$m" ||
+	{ notok "module copied"; exit 1; }
 printf 'auth     required %s conf=%s\naccount  required %s conf=%s\npassword required %s conf=%s\n' \
     "$m" "$conf" "$m" "$conf" "$m" "$conf" >"/etc/pam.d/$svc"
 

@@ -98,6 +98,13 @@ stack_init() {
 	# Dovecot's login processes (dovenull), Postfix (postfix) and the
 	# mail processes (nobody) must reach their directories in here.
 	chmod 0755 "$STACK_TMP"
+	# The module is loaded from a copy in here: the checkout may sit in
+	# a directory the servers' users cannot enter (root's 0700 home), or
+	# in a path with a space, which a pam.d line cannot hold.
+	mkdir -m 0755 "$STACK_TMP/lib" &&
+		cp "$STACK_MODULE" "$STACK_TMP/lib/pam_mailuser.so" &&
+		chmod 0644 "$STACK_TMP/lib/pam_mailuser.so" || return 1
+	STACK_MODULE=$STACK_TMP/lib/pam_mailuser.so
 	STACK_SVC=${STACK_NAME:-mailuser-test}-$$
 	STACK_CONF=$STACK_TMP/mailuser.conf
 	STACK_DB=$STACK_TMP/mailuser.db

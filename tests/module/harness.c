@@ -5,10 +5,14 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../tap.h"
 #include "harness.h"
@@ -46,6 +50,51 @@ sql(const char *path, const char *fmt, ...)
 	}
 	sqlite3_close(h);
 	sqlite3_free(text);
+}
+
+/* Copy build/name to dir/bin/name, mode 0755; false when there is no
+ * build/name. */
+static bool
+copy_in(const char *build, const char *name)
+{
+	char from[PATH_MAX], to[PATH_MAX], buf[65536];
+	ssize_t n;
+	int in, out;
+
+	snprintf(from, sizeof(from), "%s/%s", build, name);
+	snprintf(to, sizeof(to), "%s/bin/%s", dir, name);
+	if ((in = open(from, O_RDONLY | O_CLOEXEC)) < 0) {
+		if (errno == ENOENT)
+			return false;
+		die(from);
+	}
+	if ((out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755)) < 0)
+		die(to);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			die(to);
+	if (n < 0 || close(out) != 0)
+		die(to);
+	close(in);
+	return true;
+}
+
+void
+stage(const char *build)
+{
+	char path[PATH_MAX];
+
+	if (mkdtemp(dir) == NULL)
+		die("mkdtemp");
+	snprintf(path, sizeof(path), "%s/bin", dir);
+	if (mkdir(path, 0755) != 0 || chmod(path, 0755) != 0)
+		die(path);
+	if (!copy_in(build, "pam_mailuser.so"))
+		die("pam_mailuser.so");
+	(void)copy_in(build, "pam_settok.so");
+	(void)copy_in(build, "mailuser-admin");
+	snprintf(module, sizeof(module), "%s/bin/pam_mailuser.so", dir);
+	snprintf(settok, sizeof(settok), "%s/bin/pam_settok.so", dir);
 }
 
 long long

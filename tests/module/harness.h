@@ -24,6 +24,13 @@ struct result {
 };
 
 void die(const char *what);
+/* Make the temporary directory dir and copy into dir/bin the programs of
+ * the build directory that the tests load or run (pam_mailuser.so,
+ * pam_settok.so, mailuser-admin), setting module and settok.  The tests
+ * then do not depend on where the checkout is: a directory that other
+ * users cannot enter, or a path with a space (which a PAM service line
+ * cannot hold). */
+void stage(const char *build);
 /* Run SQL (sqlite3_mprintf format: %q quotes) on the store at path. */
 void sql(const char *path, const char *fmt, ...);
 /* First column of the first row of query, as a number or text. */

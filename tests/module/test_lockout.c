@@ -305,9 +305,9 @@ main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (realpath(argv[1], real) == NULL || mkdtemp(dir) == NULL)
+	if (realpath(argv[1], real) == NULL)
 		die(argv[1]);
-	snprintf(module, sizeof(module), "%s/pam_mailuser.so", real);
+	stage(real);
 	snprintf(db, sizeof(db), "%s/mail.db", dir);
 	snprintf(conf, sizeof(conf), "%s/mailuser.conf", dir);
 	sql(db, "PRAGMA journal_mode=WAL; %s", schema_sql);

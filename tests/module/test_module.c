@@ -292,8 +292,6 @@ setup(void)
 	char p[PATH_MAX + 32];
 	FILE *f;
 
-	if (mkdtemp(dir) == NULL)
-		die("mkdtemp");
 	snprintf(db, sizeof(db), "%s/mail.db", dir);
 	snprintf(conf, sizeof(conf), "%s/mailuser.conf", dir);
 	make_store();
@@ -382,8 +380,7 @@ main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (realpath(argv[1], real) == NULL)
 		die(argv[1]);
-	snprintf(module, sizeof(module), "%s/pam_mailuser.so", real);
-	snprintf(settok, sizeof(settok), "%s/pam_settok.so", real);
+	stage(real);
 	setup();
 	setup_broken();
 

@@ -756,11 +756,8 @@ setup(const char *build)
 	nobody_uid = pw_nobody->pw_uid;
 	nobody_gid = pw_nobody->pw_gid;
 	umask(022);
-	if (mkdtemp(dir) == NULL)
-		die("mkdtemp");
-	snprintf(module, sizeof(module), "%s/pam_mailuser.so", build);
-	snprintf(settok, sizeof(settok), "%s/pam_settok.so", build);
-	snprintf(admin, sizeof(admin), "%s/mailuser-admin", build);
+	stage(build);
+	snprintf(admin, sizeof(admin), "%s/bin/mailuser-admin", dir);
 	snprintf(db, sizeof(db), "%s/mail.db", dir);
 	snprintf(conf, sizeof(conf), "%s/mailuser.conf", dir);
 	sql(db, "PRAGMA journal_mode=WAL; %s", schema_sql);
