@@ -58,7 +58,7 @@ TESTBIN   = $(B)/test_unit $(B)/test_policy $(B)/test_module $(B)/test_lockout \
 
 # Build and test dependencies, by Debian package name.
 DEPS_BUILD = gcc make pkg-config libpam0g-dev libcrypt-dev libcrack2-dev \
-             cracklib-runtime libsqlite3-dev
+             cracklib-runtime libsqlite3-dev libidn2-dev libunistring-dev
 DEPS_TEST  = sqlite3 mandoc valgrind jq pamtester db-util libpam-pwdfile \
              fail2ban python3 procps dovecot-imapd dovecot-pop3d sasl2-bin \
              libsasl2-modules postfix swaks

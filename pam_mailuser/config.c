@@ -36,6 +36,7 @@ static const struct opt opts[] = {
 	{ "db",              T_PATH,   F(db),              0, 0, O_BOTH },
 	{ "default_domain",  T_DOMAIN, F(default_domain),  0, 0, O_BOTH },
 	{ "lowercase_local", T_BOOL,   F(lowercase_local), 0, 0, O_BOTH },
+	{ "utf8_local",      T_BOOL,   F(utf8_local),      0, 0, O_BOTH },
 	{ "hash",            T_METHOD, F(hash),            0, 0, O_BOTH },
 	{ "hash_cost",       T_ULONG,  F(hash_cost),       0, 999999999, O_BOTH },
 	{ "rehash",          T_BOOL,   F(rehash),          0, 0, O_BOTH },
@@ -48,6 +49,7 @@ static const struct opt opts[] = {
 	{ "deny_total",      T_ULONG,  F(deny_total),      0, 1000000, O_BOTH },
 	{ "fail_interval",   T_ULONG,  F(fail_interval),   1, 31536000, O_BOTH },
 	{ "unlock_time",     T_ULONG,  F(unlock_time),     0, 31536000, O_BOTH },
+	{ "ipv6_prefix",     T_ULONG,  F(ipv6_prefix),     16, 128, O_BOTH },
 	{ "use_authtok",     T_BOOL,   F(use_authtok),     0, 0, O_ARG },
 	{ "retry",           T_ULONG,  F(retry),           1, 10, O_BOTH },
 	{ "minlen",          T_ULONG,  F(minlen),          1, MU_PASS_MAX, O_BOTH },
@@ -75,12 +77,20 @@ mu_config_defaults(struct mu_config *cfg)
 	cfg->deny_total = 50;
 	cfg->fail_interval = 900;
 	cfg->unlock_time = 900;
+	cfg->ipv6_prefix = 64;
 	cfg->retry = 3;
 	cfg->minlen = 10;
 	snprintf(cfg->dictpath, sizeof(cfg->dictpath), "%s", MU_DICT_DEFAULT);
 	cfg->remember = 5;
 	cfg->warndays = 7;
 	cfg->method = mu_method_find(cfg->hash);
+}
+
+unsigned
+mu_config_canon_flags(const struct mu_config *cfg)
+{
+	return (cfg->lowercase_local ? MU_CANON_LOWER_LOCAL : 0) |
+	    (cfg->utf8_local ? MU_CANON_UTF8_LOCAL : 0);
 }
 
 static const struct opt *

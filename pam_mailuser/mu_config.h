@@ -19,6 +19,7 @@ struct mu_config {
 	char db[PATH_MAX];
 	char default_domain[MU_DOMAIN_MAX + 1];
 	bool lowercase_local;
+	bool utf8_local;		/* UTF-8 local parts (NFC, one script) */
 	char hash[32];
 	unsigned long hash_cost;
 	bool rehash;
@@ -32,6 +33,7 @@ struct mu_config {
 	unsigned long deny_total;
 	unsigned long fail_interval;
 	unsigned long unlock_time;
+	unsigned long ipv6_prefix;	/* IPv6 sources grouped by this prefix */
 	/* password change (pam_sm_chauthtok, mailuser-admin user passwd) */
 	bool use_authtok;
 	unsigned long retry;
@@ -71,6 +73,9 @@ int mu_config_load(struct mu_config *cfg, const char *path, bool must_exist,
  * MU_CONF_DEFAULT), then the arguments over it, then mu_config_finish. */
 int mu_config_from_args(struct mu_config *cfg, int argc, const char **argv,
 			const struct mu_log *log);
+
+/* The mu_canon flags of cfg (lowercase_local, utf8_local). */
+unsigned mu_config_canon_flags(const struct mu_config *cfg);
 
 /* Check the combination (hash method and cost) and derive fields. */
 int mu_config_finish(struct mu_config *cfg, const struct mu_log *log);

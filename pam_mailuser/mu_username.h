@@ -11,15 +11,19 @@
 
 /* Canonicalise a login name into out (MU_NAME_MAX + 1 bytes).
  * default_domain (may be NULL or "") is appended to a name without '@';
- * the domain is always lowercased (ASCII), the local part when
- * lower_local is true.  Refused, with MU_E_BADNAME: empty parts, more than
+ * the domain is always lowercased (ASCII), the local part when flags
+ * hold MU_CANON_LOWER_LOCAL.  Refused, with MU_E_BADNAME: empty parts, more than
  * one '@', over the length caps, control bytes, spaces, invalid UTF-8,
  * the characters : / \ " and a local part starting or ending with '.' or
  * holding "..", and a domain that is not dot-separated labels of letters,
  * digits, '-' or non-ASCII UTF-8.  On MU_E_BADNAME, *why (if why is not
  * NULL) points to static text saying which rule failed. */
-int mu_canon(const char *in, const char *default_domain, bool lower_local,
+int mu_canon(const char *in, const char *default_domain, unsigned flags,
 	     char *out, const char **why);
+
+/* flags of mu_canon (mu_config_canon_flags gives a configuration's) */
+#define MU_CANON_LOWER_LOCAL	0x1	/* lowercase the local part */
+#define MU_CANON_UTF8_LOCAL	0x2	/* allow UTF-8 local parts */
 
 /* Validate and lowercase a domain name into out (MU_DOMAIN_MAX + 1). */
 int mu_canon_domain(const char *in, char *out, const char **why);

@@ -118,7 +118,7 @@ setup(struct ctx *c, pam_handle_t *pamh, int flags, int argc,
 			   pam_strerror(pamh, r));
 		return MU_E_BADNAME;
 	}
-	if (mu_canon(c->raw, c->cfg.default_domain, c->cfg.lowercase_local,
+	if (mu_canon(c->raw, c->cfg.default_domain, mu_config_canon_flags(&c->cfg),
 		     c->name, &c->why) != MU_OK)
 		c->name[0] = '\0';
 	mu_escape(c->ename, sizeof(c->ename), c->name);

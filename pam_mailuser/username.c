@@ -138,7 +138,7 @@ mu_canon_domain(const char *in, char *out, const char **why)
 }
 
 int
-mu_canon(const char *in, const char *default_domain, bool lower_local,
+mu_canon(const char *in, const char *default_domain, unsigned flags,
 	 char *out, const char **why)
 {
 	const char *at;
@@ -169,7 +169,7 @@ mu_canon(const char *in, const char *default_domain, bool lower_local,
 			return bad(why, "character not allowed in local part");
 		if (c == '.' && in[i + 1] == '.')
 			return bad(why, "\"..\" in local part");
-		out[i] = lower_local ? lower(c) : c;
+		out[i] = (flags & MU_CANON_LOWER_LOCAL) ? lower(c) : c;
 	}
 	out[ln] = '@';
 	if (at != NULL) {

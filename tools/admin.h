@@ -31,7 +31,7 @@
 /* Lifecycle and lockout commands (admin_import.c ... admin_fail.c). */
 #define OPT_FORMAT	0x0100	/* --format, --domain */
 #define OPT_IMPORT	0x0200	/* --create-domains, --dry-run, --continue,
-				 * --force */
+				 * --force, --allow-weak */
 #define OPT_AUDIT	0x0400	/* --since, --user */
 #define OPT_BEFORE	0x0800	/* --before */
 #define OPT_SOURCE	0x1000	/* --source */
@@ -57,6 +57,7 @@ struct opts {
 	bool create_domains;	/* --create-domains */
 	bool dry_run;		/* --dry-run */
 	bool cont;		/* --continue */
+	bool allow_weak;	/* --allow-weak: import DES, NT and _ hashes */
 	const char *since;	/* --since */
 	const char *user;	/* --user */
 	const char *before;	/* --before */

@@ -431,7 +431,7 @@ import_line(struct importer *im, size_t len)
 		bad_line(im, f[0], "name without @domain (use --domain)");
 		return;
 	}
-	if (mu_canon(f[0], im->bare, im->a->cfg.lowercase_local, name,
+	if (mu_canon(f[0], im->bare, mu_config_canon_flags(&im->a->cfg), name,
 		     &why) != MU_OK) {
 		bad_line(im, f[0], why);
 		return;

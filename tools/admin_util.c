@@ -17,7 +17,7 @@ admin_user_arg(const struct admin *a, const char *arg, char *out)
 	char esc[MU_NAME_MAX + 16];
 	const char *why = "invalid";
 
-	if (mu_canon(arg, a->cfg.default_domain, a->cfg.lowercase_local, out,
+	if (mu_canon(arg, a->cfg.default_domain, mu_config_canon_flags(&a->cfg), out,
 		     &why) != MU_OK)
 		errx(1, "invalid user name \"%s\": %s",
 		     mu_escape(esc, sizeof(esc), arg), why);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Write the compiler and linker flags of the libraries the build needs
-# into OUT.cflags and OUT.libs, from pkg-config (and -lcrack: cracklib
-# ships no .pc file).  The Makefile runs this as a rule, so the flags are
+# into OUT.cflags and OUT.libs, from pkg-config (and -lcrack and
+# -lunistring: cracklib and libunistring ship no .pc file).  The Makefile runs this as a rule, so the flags are
 # read only when something is compiled, after "make deps" has installed
 # the packages: never while the Makefile is parsed.
 #
@@ -17,29 +17,32 @@ cc=${CC:-cc}
 
 missing=""
 if ! command -v "$pc" >/dev/null 2>&1; then
-	missing="pkg-config libpam0g-dev libcrypt-dev libsqlite3-dev"
+	missing="pkg-config libpam0g-dev libcrypt-dev libsqlite3-dev libidn2-dev"
 else
 	# pkg-config module, Debian package
 	for pair in pam:libpam0g-dev libxcrypt:libcrypt-dev \
-	    sqlite3:libsqlite3-dev; do
+	    sqlite3:libsqlite3-dev libidn2:libidn2-dev; do
 		"$pc" --exists "${pair%%:*}" 2>/dev/null ||
 			missing="$missing ${pair#*:}"
 	done
 fi
-if ! printf '#include <crack.h>\n' |
-    "$cc" -E -x c - >/dev/null 2>&1; then
-	missing="$missing libcrack2-dev"
-fi
+# header, Debian package
+for pair in crack.h:libcrack2-dev uninorm.h:libunistring-dev; do
+	if ! printf '#include <%s>\n' "${pair%%:*}" |
+	    "$cc" -E -x c - >/dev/null 2>&1; then
+		missing="$missing ${pair#*:}"
+	fi
+done
 if [ -n "$missing" ]; then
 	echo "pam_mailuser: cannot build: missing$missing" >&2
 	echo "pam_mailuser: install them (as root): apt-get install$missing" >&2
 	exit 1
 fi
 
-cflags=$("$pc" --cflags pam libxcrypt sqlite3) || exit 1
-libs=$("$pc" --libs pam libxcrypt sqlite3) || exit 1
+cflags=$("$pc" --cflags pam libxcrypt sqlite3 libidn2) || exit 1
+libs=$("$pc" --libs pam libxcrypt sqlite3 libidn2) || exit 1
 mkdir -p "$(dirname "$out")" || exit 1
 printf '%s\n' "$cflags" >"$out.cflags.tmp" &&
-	printf '%s -lcrack\n' "$libs" >"$out.libs.tmp" &&
+	printf '%s -lunistring -lcrack\n' "$libs" >"$out.libs.tmp" &&
 	mv "$out.cflags.tmp" "$out.cflags" &&
 	mv "$out.libs.tmp" "$out.libs"

@@ -47,7 +47,7 @@ static const char *const synopsis[] = {
 	"failures [--json] [user]",
 	"unlock [--source address] user",
 	"import --format format [--domain domain] [--create-domains]"
-	    " [--dry-run] [--continue] [--force] file | -",
+	    " [--dry-run] [--continue] [--force] [--allow-weak] file | -",
 	"export --format format [--domain domain]",
 	"audit [--json] [--since date] [--user user]",
 	"audit prune --before date",
@@ -173,7 +173,7 @@ enum {
 enum {
 	LO_FORMAT = 512, LO_DOMAIN, LO_CREATE_DOMAINS, LO_DRY_RUN,
 	LO_CONTINUE, LO_SINCE, LO_USER, LO_BEFORE, LO_SOURCE, LO_REASON,
-	LO_GENERATE, LO_LENGTH, LO_MUST_CHANGE, LO_CASCADE,
+	LO_GENERATE, LO_LENGTH, LO_MUST_CHANGE, LO_CASCADE, LO_ALLOW_WEAK,
 };
 
 /* Aging options, in the order of opts.aging. */
@@ -203,6 +203,7 @@ static const struct option longopts[] = {
 	{ "length", required_argument, NULL, LO_LENGTH },
 	{ "must-change", no_argument, NULL, LO_MUST_CHANGE },
 	{ "cascade", no_argument, NULL, LO_CASCADE },
+	{ "allow-weak", no_argument, NULL, LO_ALLOW_WEAK },
 	{ "max-days", required_argument, NULL, LO_MAX_DAYS },
 	{ "min-days", required_argument, NULL, LO_MIN_DAYS },
 	{ "warn-days", required_argument, NULL, LO_WARN_DAYS },
@@ -229,6 +230,7 @@ opt_mask(int c)
 	case LO_CREATE_DOMAINS:
 	case LO_DRY_RUN:
 	case LO_CONTINUE:
+	case LO_ALLOW_WEAK:
 		return OPT_IMPORT;
 	case LO_SINCE:
 	case LO_USER:
@@ -327,6 +329,9 @@ parse_opts(const struct verb *v, const char *path, int argc, char **argv,
 			break;
 		case LO_CONTINUE:
 			o->cont = true;
+			break;
+		case LO_ALLOW_WEAK:
+			o->allow_weak = true;
 			break;
 		case LO_SINCE:
 			o->since = optarg;

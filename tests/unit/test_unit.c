@@ -35,7 +35,7 @@ canon_ok(const char *in, const char *dd, bool lower, const char *want)
 {
 	char out[MU_NAME_MAX + 1];
 	const char *why = NULL;
-	int r = mu_canon(in, dd, lower, out, &why);
+	int r = mu_canon(in, dd, lower ? MU_CANON_LOWER_LOCAL : 0, out, &why);
 
 	CHECK(r == MU_OK && strcmp(out, want) == 0, "canon \"%s\" -> \"%s\"",
 	      in, want);
@@ -50,7 +50,7 @@ canon_bad(const char *label, const char *in, const char *dd)
 {
 	char out[MU_NAME_MAX + 1];
 	const char *why = NULL;
-	int r = mu_canon(in, dd, true, out, &why);
+	int r = mu_canon(in, dd, MU_CANON_LOWER_LOCAL, out, &why);
 
 	CHECK(r == MU_E_BADNAME && why != NULL, "canon refuses %s", label);
 }
@@ -121,7 +121,7 @@ test_names(void)
 	{
 		char out[MU_NAME_MAX + 1];
 
-		CHECK(strlen(buf) == 318 && mu_canon(buf, NULL, true, out,
+		CHECK(strlen(buf) == 318 && mu_canon(buf, NULL, MU_CANON_LOWER_LOCAL, out,
 						     NULL) == MU_OK,
 		      "canon accepts a 318-byte address");
 	}
