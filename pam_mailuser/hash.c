@@ -143,19 +143,57 @@ mu_hash_verify(const char *pw, const char *stored, const struct mu_method *m,
 		mu_hash_dummy(pw, m, cost);
 		return MU_E_MISMATCH;
 	}
+	/* a legacy hash: the work of the configured one too */
+	if (mu_hash_needs_upgrade(stored, m, cost))
+		mu_hash_dummy(pw, m, cost);
 	r = mu_ct_streq(out, stored) ? MU_OK : MU_E_MISMATCH;
-	if (r != MU_OK && computed != NULL)
+	if (computed != NULL)
 		memcpy(computed, out, strlen(out) + 1);
 	mu_wipe(out, sizeof(out));
 	return r;
 }
 
-bool
-mu_hash_needs_upgrade(const char *stored, const struct mu_method *m)
+/* The parameters of a crypt string or setting of a method m: the text
+ * between the method prefix and the salt, as [*start, *start + *len). */
+static void
+params(const char *s, const struct mu_method *m, const char **start,
+       size_t *len)
 {
+	const char *p = s + strlen(m->prefix), *end;
+
+	*start = p;
+	*len = 0;
+	if (strcmp(m->prefix, "$2b$") == 0) {
+		*len = strnlen(p, 2);			/* "05$" */
+	} else if (strcmp(m->prefix, "$6$") == 0 ||
+		   strcmp(m->prefix, "$5$") == 0) {
+		if (strncmp(p, "rounds=", 7) == 0 &&
+		    (end = strchr(p, '$')) != NULL)
+			*len = (size_t)(end - p);	/* "rounds=N" */
+	} else if (strcmp(m->prefix, "$7$") == 0) {
+		*len = strnlen(p, 11);			/* N, r, p */
+	} else if ((end = strchr(p, '$')) != NULL) {
+		*len = (size_t)(end - p);		/* yescrypt: "j9T" */
+	}
+}
+
+bool
+mu_hash_needs_upgrade(const char *stored, const struct mu_method *m,
+		      unsigned long cost)
+{
+	char setting[CRYPT_GENSALT_OUTPUT_SIZE];
+	const char *a, *b;
+	size_t alen, blen;
+
 	if (!usable(stored) || m == NULL)
 		return false;
-	return strncmp(stored, m->prefix, strlen(m->prefix)) != 0;
+	if (strncmp(stored, m->prefix, strlen(m->prefix)) != 0)
+		return true;
+	if (mu_hash_setting(m, cost, setting, sizeof(setting)) != MU_OK)
+		return false;
+	params(stored, m, &a, &alen);
+	params(setting, m, &b, &blen);
+	return alen != blen || memcmp(a, b, alen) != 0;
 }
 
 const char *

@@ -1,5 +1,12 @@
+/*
+ * Brute-force defence: failure counters per user and source, and the
+ * one write transaction every login attempt makes.
+ */
 #include <sqlite3.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "mu_error.h"
 #include "mu_lockout.h"
@@ -101,14 +108,14 @@ db_error(struct mu_store *st, const char *what)
 	return MU_E_STORE;
 }
 
-int
-mu_fail_state(struct mu_store *st, int64_t id, const char *source,
-	      int64_t now, struct mu_lock_state *ls)
+/* The lock state of user id for source (inside a transaction or not). */
+static int
+lock_state(sqlite3 *db, int64_t id, const char *source, int64_t now,
+	   struct mu_lock_state *ls)
 {
 	static const char sql[] =
 	    "SELECT source, locked_until FROM failures "
 	    "WHERE user_id = ?1 AND source IN (?2, '')";
-	sqlite3 *db = mu_store_db(st);
 	sqlite3_stmt *s = NULL;
 	int rc;
 
@@ -130,11 +137,20 @@ mu_fail_state(struct mu_store *st, int64_t id, const char *source,
 		rc = SQLITE_OK;
 	}
 	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? MU_OK : db_error(st, "reading failures");
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-/* Is digest among the user's recent wrong-password digests?  Every
- * stored digest is compared, in constant time each. */
+int
+mu_fail_state(struct mu_store *st, int64_t id, const char *source,
+	      int64_t now, struct mu_lock_state *ls)
+{
+	if (lock_state(mu_store_db(st), id, source, now, ls) != SQLITE_OK)
+		return db_error(st, "reading failures");
+	return MU_OK;
+}
+
+/* Is fp among the user's recent wrong-password fingerprints?  Every
+ * stored one is compared, in constant time each. */
 static int
 stale_seen(sqlite3 *db, int64_t id, const char *digest, bool *seen)
 {
@@ -298,62 +314,248 @@ record(sqlite3 *db, int64_t id, const char *source, int64_t now,
 	return row_put(db, id, MU_SOURCE_ALL, &row);
 }
 
-int
-mu_fail_record(struct mu_store *st, int64_t id, const char *source,
-	       const char *digest, int64_t now,
-	       const struct mu_fail_policy *p, bool *counted, bool *engaged,
-	       bool *all, int64_t *until)
+void
+mu_fail_fingerprint(const char *computed, char *out)
 {
-	sqlite3 *db = mu_store_db(st);
-	bool seen = false;
-	int rc, tries;
+	const char *h;
+	size_t n;
 
-	*counted = *engaged = *all = false;
-	*until = 0;
-	/* A failure must not go uncounted because others keep the store
-	 * busy (an attacker could arrange that): wait up to MU_FAIL_TRIES
-	 * busy timeouts for the write lock. */
+	out[0] = '\0';
+	if (computed == NULL || computed[0] == '\0')
+		return;
+	/* the hash part: after the last '$' ("$6$salt$HASH"), or after the
+	 * two salt characters of a traditional DES string */
+	if ((h = strrchr(computed, '$')) != NULL)
+		h++;
+	else
+		h = strlen(computed) > 2 ? computed + 2 : computed;
+	n = strnlen(h, MU_FP_LEN);
+	memcpy(out, h, n);
+	out[n] = '\0';
+}
+
+/* Why a write failed, and what to do, for the log. */
+static const char *
+write_hint(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_FULL:
+		return "the file system is full: free space on it";
+	case SQLITE_READONLY:
+		return "the store is read-only to this process: give the "
+		       "auth processes write access to the store, its -wal "
+		       "and -shm files and its directory (mailuser-admin "
+		       "init --group)";
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return "another process held the write lock past 4 times "
+		       "busy_timeout: find it (a long-running tool or a "
+		       "stuck process) or raise busy_timeout";
+	case SQLITE_IOERR:
+		return "an I/O error: check the disk and the kernel log";
+	default:
+		return "see the SQLite message";
+	}
+}
+
+/* One LOG_ERR line a minute per process at most: an outage must not
+ * flood the log with a line per login. */
+static void
+write_failed(struct mu_store *st, int rc)
+{
+	static int64_t last;
+	static pid_t pid;
+	int64_t now = (int64_t)time(NULL);
+	char what[512];
+
+	if (pid == getpid() && now - last < 60 && now >= last)
+		return;
+	pid = getpid();
+	last = now;
+	snprintf(what, sizeof(what), "cannot record login attempts, so "
+		 "every login of the users concerned is refused "
+		 "(PAM_AUTHINFO_UNAVAIL) until it can; %s", write_hint(rc));
+	mu_store_log(st, LOG_ERR, what);
+}
+
+/* BEGIN IMMEDIATE, waiting up to MU_FAIL_TRIES busy timeouts: an
+ * attempt must not go unrecorded because others keep the store busy. */
+static int
+begin_write(sqlite3 *db)
+{
+	int rc = SQLITE_BUSY, tries;
+
 	for (tries = 0; tries < MU_FAIL_TRIES; tries++) {
 		rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 		if ((rc & 0xff) != SQLITE_BUSY)
 			break;
 	}
-	if (rc != SQLITE_OK)
-		return db_error(st, "recording a failure");
-	if (digest != NULL && digest[0] != '\0') {
-		rc = stale_seen(db, id, digest, &seen);
-		if (rc == SQLITE_OK && !seen)
-			rc = stale_add(db, id, digest, now);
-	} else {
-		rc = SQLITE_OK;
-	}
-	if (rc == SQLITE_OK && !seen) {
-		*counted = true;
-		rc = record(db, id, source, now, p, engaged, all, until);
-	}
+	return rc;
+}
+
+/* COMMIT, or ROLLBACK after an error; the first error code. */
+static int
+end_write(sqlite3 *db, int rc)
+{
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
-		rc = db_error(st, "recording a failure");
+	if (rc != SQLITE_OK)
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		*counted = *engaged = *all = false;
+	return rc;
+}
+
+/* Run one statement with ?1 id, ?2 text (may be NULL: unbound), ?3 now. */
+static int
+exec3(sqlite3 *db, const char *sql, int64_t id, const char *text,
+      int64_t now)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	rc = prep(db, sql, id, text, &s);
+	if (rc == SQLITE_OK && sqlite3_bind_parameter_count(s) >= 3)
+		rc = sqlite3_bind_int64(s, 3, now);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* A refused attempt that is not counted (a lock holds, or a stale
+ * password repeated): the row's last failure time, the work of a count. */
+static int
+touch(sqlite3 *db, int64_t id, const char *source, int64_t now)
+{
+	struct mu_fail_row row;
+	bool exists;
+	int rc;
+
+	if ((rc = row_get(db, id, source, &row, &exists)) != SQLITE_OK)
 		return rc;
+	if (!exists) {
+		row.count = 0;
+		row.first = now;
+	}
+	row.last = now;
+	return row_put(db, id, source, &row);
+}
+
+int
+mu_attempt_record(struct mu_store *st, int64_t id, const char *source,
+		  const struct mu_attempt *a, int64_t now,
+		  const struct mu_fail_policy *p,
+		  struct mu_attempt_result *res)
+{
+	static const char drop_row[] =
+	    "DELETE FROM failures WHERE user_id = ?1 AND source = ?2";
+	static const char drop_fp[] =
+	    "DELETE FROM recent_failures WHERE user_id = ?1";
+	static const char login[] =
+	    "UPDATE users SET last_login = ?3 WHERE id = ?1";
+	sqlite3 *db = mu_store_db(st);
+	struct mu_lock_state ls;
+	const char *fp = a->fp != NULL ? a->fp : "";
+	bool seen = false;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if ((rc = begin_write(db)) != SQLITE_OK)
+		goto out;
+	rc = lock_state(db, id, source, now, &ls);
+	if (rc == SQLITE_OK && ls.locked) {
+		res->locked = true;
+		res->locked_all = ls.all;
+		res->locked_until = ls.until;
+		/* the reads of a failure, no fingerprint kept (a guess made
+		 * during a lock must cost a count when it is made again) */
+		if (fp[0] != '\0')
+			rc = stale_seen(db, id, fp, &seen);
+		if (rc == SQLITE_OK)
+			rc = touch(db, id, ls.all ? MU_SOURCE_ALL : source,
+				   now);
+	} else if (rc == SQLITE_OK && a->ok) {
+		rc = exec3(db, drop_row, id, source, now);
+		if (rc == SQLITE_OK)
+			rc = exec3(db, drop_fp, id, NULL, now);
+		if (rc == SQLITE_OK)
+			rc = exec3(db, login, id, NULL, now);
+	} else if (rc == SQLITE_OK) {
+		if (fp[0] != '\0') {
+			rc = stale_seen(db, id, fp, &seen);
+			if (rc == SQLITE_OK && !seen)
+				rc = stale_add(db, id, fp, now);
+		}
+		res->counted = !seen;
+		if (rc == SQLITE_OK && seen)
+			rc = touch(db, id, source, now);
+		else if (rc == SQLITE_OK)
+			rc = record(db, id, source, now, p, &res->engaged,
+				    &res->engaged_all, &res->engaged_until);
+	}
+out:
+	if ((rc = end_write(db, rc)) != SQLITE_OK) {
+		write_failed(st, rc);
+		memset(res, 0, sizeof(*res));
+		return MU_E_STORE;
 	}
 	return MU_OK;
 }
 
 int
-mu_fail_reset(struct mu_store *st, int64_t id, const char *source)
+mu_attempt_unknown(struct mu_store *st, const char *source, int64_t now,
+		   const struct mu_fail_policy *p)
 {
-	static const char sql[] =
-	    "DELETE FROM failures WHERE user_id = ?1 AND source = ?2";
+	static const char get[] =
+	    "SELECT count, first_fail FROM source_failures WHERE source = ?1";
+	static const char put[] =
+	    "INSERT OR REPLACE INTO source_failures (source, count, "
+	    "first_fail, last_fail) VALUES (?1, ?2, ?3, ?4)";
 	sqlite3 *db = mu_store_db(st);
+	struct mu_lock_state ls;
 	sqlite3_stmt *s = NULL;
+	int64_t count = 1, first = now;
+	bool seen;
 	int rc;
 
-	rc = prep(db, sql, id, source, &s);
+	if ((rc = begin_write(db)) != SQLITE_OK)
+		goto out;
+	/* the reads a known user's failure makes, on no user */
+	rc = lock_state(db, -1, source, now, &ls);
+	if (rc == SQLITE_OK)
+		rc = stale_seen(db, -1, "", &seen);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, get, -1, &s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(s, 1, source, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (mu_sat_sub(now, sqlite3_column_int64(s, 1)) <
+		    (int64_t)p->interval) {
+			count = mu_sat_add(sqlite3_column_int64(s, 0), 1);
+			first = sqlite3_column_int64(s, 1);
+		}
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	if (rc == SQLITE_DONE)
+		rc = sqlite3_prepare_v2(db, put, -1, &s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(s, 1, source, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 2, count);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 3, first);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 4, now);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(s);
 	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? MU_OK : db_error(st, "resetting failures");
+	if (rc == SQLITE_DONE)
+		rc = SQLITE_OK;
+out:
+	if ((rc = end_write(db, rc)) != SQLITE_OK) {
+		write_failed(st, rc);
+		return MU_E_STORE;
+	}
+	return MU_OK;
 }

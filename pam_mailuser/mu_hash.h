@@ -49,17 +49,25 @@ void mu_hash_dummy(const char *pw, const struct mu_method *m,
 /* Verify pw against a stored hash.  Does one full hash computation even
  * when the stored hash is unusable (NULL, empty, '*' or '!' prefixed,
  * unknown method) or pw has a refused length, using mu_hash_dummy with
- * m and cost, so that the time taken does not tell.  Returns MU_OK on a match, MU_E_MISMATCH otherwise,
- * MU_E_EMPTY/MU_E_TOOLONG for refused lengths (after the same work).
- * If computed is not NULL, the crypt output with the stored hash's salt
- * is copied there (size MU_HASH_MAX) on mismatch, "" otherwise. */
+ * m and cost, so that the time taken does not tell.  When the stored
+ * hash is of another method or cost than m and cost (mu_hash_needs_upgrade),
+ * the work of a hash of m and cost is done as well, so that a user with a
+ * cheaper legacy hash does not answer faster than a name that is not in
+ * the store (which costs one hash of m and cost).  Returns MU_OK on a
+ * match, MU_E_MISMATCH otherwise, MU_E_EMPTY/MU_E_TOOLONG for refused
+ * lengths (after the same work).  If computed is not NULL, the crypt
+ * output with the stored hash's setting is copied there (size
+ * MU_HASH_MAX; the caller wipes it), "" when none was computed. */
 int mu_hash_verify(const char *pw, const char *stored,
 		   const struct mu_method *m, unsigned long cost,
 		   char *computed);
 
-/* True when stored is usable (not NULL/empty/'*'/'!') and not of method m:
- * a successful login should then store a new hash of method m. */
-bool mu_hash_needs_upgrade(const char *stored, const struct mu_method *m);
+/* True when stored is usable (not NULL/empty/'*'/'!') and not of method m
+ * with the parameters that cost gives (rounds, cost factor, yescrypt and
+ * scrypt parameters): a successful login should then store a new hash of
+ * method m and cost. */
+bool mu_hash_needs_upgrade(const char *stored, const struct mu_method *m,
+			   unsigned long cost);
 
 /* Method name of a crypt string ("yescrypt", "sha512crypt", "descrypt",
  * ...), "invalid" when it is none that libxcrypt knows. */

@@ -5,11 +5,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mu_source.h"
 #include "mu_store.h"
 
-#define MU_SOURCE_MAX 255	/* bytes of PAM_RHOST kept as the source */
-#define MU_SOURCE_UNKNOWN "unknown"	/* no PAM_RHOST (saslauthd) */
-#define MU_SOURCE_ALL ""	/* the row that locks every source */
 #define MU_STALE_KEEP 5		/* digests of recent wrong passwords kept */
 #define MU_FOREVER INT64_MAX	/* locked_until for "until an admin unlocks" */
 #define MU_FAIL_TRIES 4		/* busy timeouts a failure write may wait */
@@ -58,18 +56,60 @@ struct mu_lock_state {
 int mu_fail_state(struct mu_store *st, int64_t id, const char *source,
 		  int64_t now, struct mu_lock_state *ls);
 
-/* Record a wrong password for user id from source, in one BEGIN IMMEDIATE
- * transaction, waiting up to MU_FAIL_TRIES busy timeouts for the lock.  digest is crypt(wrong password, the user's salt): when it
- * equals one of the last MU_STALE_KEEP digests (constant-time compare)
- * the failure is a stale password repeated and is not counted again
- * (*counted false).  Sets *engaged when this failure engaged a lock
- * (for the source, or for all sources when *all). */
-int mu_fail_record(struct mu_store *st, int64_t id, const char *source,
-		   const char *digest, int64_t now,
-		   const struct mu_fail_policy *p, bool *counted,
-		   bool *engaged, bool *all, int64_t *until);
+/* What one attempt of a known user was, for the counters. */
+struct mu_attempt {
+	bool ok;		/* right password and the account may log in */
+	const char *fp;		/* fingerprint of the given password
+				 * (mu_fail_fingerprint), "" for none */
+};
 
-/* Forget the counter of user id for source (after a good login). */
-int mu_fail_reset(struct mu_store *st, int64_t id, const char *source);
+/* What recording it found and did. */
+struct mu_attempt_result {
+	bool locked;		/* a lock held before this attempt: refused,
+				 * and not counted */
+	bool locked_all;	/* ... for every source */
+	int64_t locked_until;
+	bool counted;		/* counted as a failure (not a repeat of one of
+				 * the recent wrong passwords) */
+	bool engaged;		/* this failure engaged a lock */
+	bool engaged_all;	/* ... for every source */
+	int64_t engaged_until;
+};
+
+/*
+ * Record one attempt of user id from source (mu_source_norm) at now, in
+ * one write transaction (BEGIN IMMEDIATE, waiting up to MU_FAIL_TRIES
+ * busy timeouts), which also reads the lock state, so that counters are
+ * exact under concurrency:
+ *   - a lock on the source or on every source: res->locked; the attempt is
+ *     refused whatever the password and not counted (the row's last
+ *     failure time is updated, the same work as a count);
+ *   - a->ok: the source's counter and the recent fingerprints are
+ *     dropped, and users.last_login set (a real write every time: a
+ *     success proves that failures can be recorded);
+ *   - else a failure: counted unless a->fp is one of the recent
+ *     fingerprints (a stale password repeated); a count reaching deny
+ *     locks the source, a total reaching deny_total every source.
+ * Any store error (busy past the timeouts, read-only, disk full, I/O) is
+ * MU_E_STORE with nothing written: the caller must refuse the login
+ * (fail closed).  The error is logged at most once a minute per process,
+ * with what to do about it.
+ */
+int mu_attempt_record(struct mu_store *st, int64_t id, const char *source,
+		      const struct mu_attempt *a, int64_t now,
+		      const struct mu_fail_policy *p,
+		      struct mu_attempt_result *res);
+
+/* Record a failed attempt of a name that is not in the store: the
+ * source's row of source_failures, in one write transaction with the
+ * same work as mu_attempt_record's.  MU_OK or MU_E_STORE (as above). */
+int mu_attempt_unknown(struct mu_store *st, const char *source, int64_t now,
+		       const struct mu_fail_policy *p);
+
+/* The fingerprint kept of a wrong password: MU_FP_LEN characters of the
+ * hash part of computed (crypt(password, the user's setting)), into out
+ * (MU_FP_LEN + 1 bytes); "" when computed is empty. */
+#define MU_FP_LEN 3
+void mu_fail_fingerprint(const char *computed, char *out);
 
 #endif

@@ -12,7 +12,7 @@
 #include "mu_username.h"
 
 #define MU_APPLICATION_ID 0x4D4C5553	/* "MLUS" */
-#define MU_SCHEMA_VERSION 1
+#define MU_SCHEMA_VERSION 2
 
 struct sqlite3;
 struct mu_store;
@@ -41,6 +41,29 @@ struct mu_user {
  * copy of *log (which may be NULL): log->arg must outlive the store. */
 int mu_store_open(const char *path, unsigned long busy_ms,
 		  const struct mu_log *log, struct mu_store **out);
+
+/* mu_store_open with flags:
+ *   MU_OPEN_TRUSTED: first apply mu_store_trust (the module's way);
+ *   MU_OPEN_OLDER:   accept a schema version older than this build's
+ *                    (for "mailuser-admin migrate" only). */
+#define MU_OPEN_TRUSTED	0x1
+#define MU_OPEN_OLDER	0x2
+int mu_store_open_flags(const char *path, unsigned long busy_ms,
+			const struct mu_log *log, unsigned flags,
+			struct mu_store **out);
+
+/* Can a store at path be trusted by a process of effective uid euid?
+ * The database file, and its -wal and -shm files when they exist, must be
+ * regular files (not links), owned by root or euid (a side file may also
+ * be owned by a member of the database's group, who made it), with no
+ * permission beyond 0660 (group write stays allowed: the layout of
+ * "mailuser-admin init --group"); the directory must not be writable by
+ * others unless it is sticky.  MU_OK, or MU_E_STORE with the reason in why (whysz bytes,
+ * naming the file).  "mailuser-admin check" applies the same rules. */
+int mu_store_trust(const char *path, uid_t euid, char *why, size_t whysz);
+
+/* The schema version of the open store (user_version). */
+int mu_store_version(struct mu_store *st, int64_t *version);
 
 /* Close; NULL is fine.  Safe after fork: a child does not close its
  * parent's connection, it only forgets it. */

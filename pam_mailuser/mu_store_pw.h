@@ -2,6 +2,7 @@
 #ifndef MU_STORE_PW_H
 #define MU_STORE_PW_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,17 +45,27 @@ struct mu_pwchange {
 	const char *tool;	/* audit tool: "pam_mailuser", ... */
 	const char *action;	/* audit action: "passwd", ... */
 	const char *detail;	/* audit detail, NULL for none */
+	bool check_state;	/* refuse a disabled, locked or expired
+				 * account (the module's changes) */
+	const char *source;	/* refuse when failures lock this source
+				 * (mu_source_norm) or every source; NULL
+				 * for no such check (an administrator) */
 };
 
 /* Change a password in one BEGIN IMMEDIATE transaction: check that the
  * stored hash is still c->old_hash (else MU_E_CONFLICT, nothing
- * written), store new_hash, pw_changed = now, clear force_change, add
- * old_hash to the history and keep only the newest remember entries,
- * delete the user's failure counters and stale-password digests, and add
- * an audit row (mu_audit_add).  The connection gets secure_delete=ON,
+ * written); with check_state, that the account is not disabled (user or
+ * domain), locked by an administrator or expired (else MU_E_DISABLED);
+ * with a source, that no failure lock holds for it or for every source
+ * (else MU_E_LOCKED); then store new_hash, pw_changed = now, clear
+ * force_change, add old_hash to the history and keep only the newest
+ * remember entries, delete the user's failure counters that hold no
+ * active lock (a change never lifts a lock) and the fingerprints of
+ * recent wrong passwords, and add an audit row (mu_audit_add).  The connection gets secure_delete=ON,
  * and after the commit the WAL is checkpointed and truncated (best
  * effort), so that removed hashes do not linger in the files.  MU_OK,
- * MU_E_CONFLICT, MU_E_NOUSER, MU_E_STORE (logged). */
+ * MU_E_CONFLICT, MU_E_DISABLED, MU_E_LOCKED, MU_E_NOUSER, MU_E_STORE
+ * (logged). */
 int mu_store_set_password(struct mu_store *st, const struct mu_pwchange *c);
 
 #endif

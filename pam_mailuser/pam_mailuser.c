@@ -13,6 +13,7 @@
 #include <security/pam_modules.h>
 #include <security/pam_modutil.h>
 
+#include "mu_account.h"
 #include "mu_config.h"
 #include "mu_error.h"
 #include "mu_hash.h"
@@ -20,6 +21,7 @@
 #include "mu_policy.h"
 #include "mu_log.h"
 #include "mu_secret.h"
+#include "mu_source.h"
 #include "mu_store.h"
 #include "mu_store_pw.h"
 #include "mu_strength.h"
@@ -38,6 +40,7 @@ struct ctx {
 	char name[MU_NAME_MAX + 1];	/* canonical, "" if refused */
 	char ename[MU_NAME_MAX * 4 + 1];	/* name escaped for logs */
 	const char *why;		/* why the name was refused */
+	bool again;		/* the conversation asked to be called again */
 };
 
 static void
@@ -79,8 +82,9 @@ to_pam(int err, enum phase ph)
 	}
 }
 
-/* With debug, one line per process (the module stays loaded): which
- * build is running, and with which store. */
+/* Once per process (the module stays loaded): with debug, which build
+ * runs with which store; and, whatever debug says, a warning when the
+ * configuration lets guesses go uncounted. */
 static void
 log_startup(const struct ctx *c)
 {
@@ -89,8 +93,13 @@ log_startup(const struct ctx *c)
 	if (logged == getpid())
 		return;
 	logged = getpid();
-	pam_syslog(c->pamh, LOG_DEBUG, "pam_mailuser %s: store %s",
-		   MU_VERSION, c->cfg.db);
+	if (c->cfg.debug)
+		pam_syslog(c->pamh, LOG_DEBUG, "pam_mailuser %s: store %s",
+			   MU_VERSION, c->cfg.db);
+	if (c->cfg.deny == 0 && c->cfg.deny_total == 0)
+		pam_syslog(c->pamh, LOG_WARNING, "the brute-force defence is "
+			   "off (deny=0 and deny_total=0): failed logins are "
+			   "not counted and guesses are unlimited");
 }
 
 /* Options, log sink and the user name. */
@@ -111,9 +120,9 @@ setup(struct ctx *c, pam_handle_t *pamh, int flags, int argc,
 		return MU_E_CONFIG;
 	}
 	c->log.debug = c->cfg.debug;
-	if (c->cfg.debug)
-		log_startup(c);
+	log_startup(c);
 	if ((r = pam_get_user(pamh, &c->raw, NULL)) != PAM_SUCCESS) {
+		c->again = r == PAM_CONV_AGAIN;
 		pam_syslog(pamh, LOG_NOTICE, "cannot get the user name: %s",
 			   pam_strerror(pamh, r));
 		return MU_E_BADNAME;
@@ -123,6 +132,16 @@ setup(struct ctx *c, pam_handle_t *pamh, int flags, int argc,
 		c->name[0] = '\0';
 	mu_escape(c->ename, sizeof(c->ename), c->name);
 	return MU_OK;
+}
+
+/* What a failed setup answers: PAM_INCOMPLETE when the conversation
+ * asked to be called again (PAM_CONV_AGAIN), as Linux-PAM modules do. */
+static int
+setup_error(const struct ctx *c, int r)
+{
+	if (c->again)
+		return PAM_INCOMPLETE;
+	return r == MU_E_CONFIG ? PAM_SERVICE_ERR : PAM_USER_UNKNOWN;
 }
 
 static void
@@ -150,8 +169,8 @@ get_store(struct ctx *c, struct mu_store **out)
 			return MU_OK;
 		}
 	}
-	if ((r = mu_store_open(c->cfg.db, c->cfg.busy_timeout, &c->log,
-			       &st)) != MU_OK)
+	if ((r = mu_store_open_flags(c->cfg.db, c->cfg.busy_timeout, &c->log,
+				     MU_OPEN_TRUSTED, &st)) != MU_OK)
 		return r;
 	if (pam_set_data(c->pamh, STORE_KEY, st, store_cleanup) !=
 	    PAM_SUCCESS) {
@@ -262,7 +281,8 @@ upgrade_hash(struct ctx *c, struct mu_store *st, const struct mu_user *u,
 	char nh[MU_HASH_MAX];
 	int r;
 
-	if (!c->cfg.rehash || !mu_hash_needs_upgrade(u->hash, c->cfg.method))
+	if (!c->cfg.rehash ||
+	    !mu_hash_needs_upgrade(u->hash, c->cfg.method, c->cfg.hash_cost))
 		return;
 	r = mu_hash_new(c->cfg.method, c->cfg.hash_cost, pw, nh, sizeof(nh));
 	if (r == MU_OK)
@@ -277,13 +297,12 @@ upgrade_hash(struct ctx *c, struct mu_store *st, const struct mu_user *u,
 			"%s", c->ename, mu_strerror(r));
 }
 
-/* The source of a login for the counters: PAM_RHOST, or "unknown". */
+/* The source of a login for the counters: PAM_RHOST normalised. */
 static void
 get_source(const struct ctx *c, char *out, size_t outsz)
 {
-	const char *rhost = item(c->pamh, PAM_RHOST);
-
-	snprintf(out, outsz, "%s", *rhost != '\0' ? rhost : MU_SOURCE_UNKNOWN);
+	mu_source_norm(item(c->pamh, PAM_RHOST), (unsigned)c->cfg.ipv6_prefix,
+		       out, outsz);
 }
 
 static const char *
@@ -306,121 +325,131 @@ lockout_on(const struct mu_config *cfg)
 	return cfg->deny != 0 || cfg->deny_total != 0;
 }
 
-/* Count a wrong password; log when this failure engaged a lock. */
-static void
-count_failure(struct ctx *c, struct mu_store *st, const struct mu_user *u,
-	      const char *source, const char *digest, int64_t now)
+static struct mu_fail_policy
+fail_policy(const struct mu_config *cfg)
 {
-	struct mu_fail_policy p = { c->cfg.deny, c->cfg.deny_total,
-				    c->cfg.fail_interval, c->cfg.unlock_time };
-	char src[MU_SOURCE_MAX * 4 + 1], when[64];
-	bool counted, engaged, all;
-	int64_t until;
+	struct mu_fail_policy p = { cfg->deny, cfg->deny_total,
+				    cfg->fail_interval, cfg->unlock_time };
 
-	if (!lockout_on(&c->cfg) ||
-	    mu_fail_record(st, u->id, source, digest, now, &p, &counted,
-			   &engaged, &all, &until) != MU_OK)
-		return;
-	if (!counted)
-		mu_logf(&c->log, LOG_INFO, "user %s: same wrong password "
-			"again from %s: not counted", c->ename,
-			mu_escape(src, sizeof(src), source));
-	if (engaged)
-		mu_logf(&c->log, LOG_WARNING, "user %s: too many failures%s%s:"
-			" locked for %s until %s", c->ename, all ? "" : " from ",
-			all ? "" : mu_escape(src, sizeof(src), source),
-			all ? "every source" : "that source",
-			fmt_time(until, when, sizeof(when)));
+	return p;
 }
 
-/* Why a known user with the right password may still not log in. */
+/*
+ * One attempt of a known user, after the password check: record it (one
+ * write transaction, mu_attempt_record) and decide.  verified is the
+ * result of the password check, computed the crypt output it made.  A
+ * refusal is the same whatever its reason (a wrong password, a lock, a
+ * disabled or expired account, with the right password or not): the same
+ * store work and MU_E_MISMATCH-like codes of the same PAM mapping; the
+ * reason goes to the log only.  When the attempt cannot be recorded while
+ * the defence is on, MU_E_STORE: the login is refused (fail closed).
+ */
 static int
-account_state(const struct mu_user *u, const char **why)
+attempt(struct ctx *c, struct mu_store *st, const struct mu_user *u,
+	int verified, const char *computed)
 {
-	if (u->disabled) {
-		*why = "account disabled";
-		return MU_E_DISABLED;
+	struct mu_fail_policy p = fail_policy(&c->cfg);
+	struct mu_attempt a;
+	struct mu_attempt_result res;
+	char source[MU_SOURCE_MAX + 1], src[sizeof(source) * 4], when[64];
+	char fp[MU_FP_LEN + 1];
+	const char *why = NULL;
+	int64_t now = (int64_t)time(NULL);
+	int state, r;
+
+	get_source(c, source, sizeof(source));
+	state = mu_account_refusal(u, now, &why);
+	mu_fail_fingerprint(computed, fp);
+	a.ok = verified == MU_OK && state == MU_OK;
+	a.fp = fp;
+	memset(&res, 0, sizeof(res));
+	if (lockout_on(&c->cfg) &&
+	    (r = mu_attempt_record(st, u->id, source, &a, now, &p, &res)) !=
+	    MU_OK)
+		return r;
+	mu_escape(src, sizeof(src), source);
+	if (res.locked) {
+		mu_logf(&c->log, LOG_NOTICE, "user %s: locked for %s until %s",
+			c->ename, res.locked_all ? "every source" : src,
+			fmt_time(res.locked_until, when, sizeof(when)));
+		return MU_E_LOCKED;
 	}
-	if (u->domain_disabled) {
-		*why = "domain disabled";
-		return MU_E_DISABLED;
-	}
-	if (u->locked) {
-		*why = "account locked by an administrator";
+	if (!a.ok && !res.counted && lockout_on(&c->cfg))
+		mu_logf(&c->log, LOG_INFO, "user %s: same wrong password "
+			"again from %s: not counted", c->ename, src);
+	if (res.engaged)
+		mu_logf(&c->log, LOG_WARNING, "user %s: too many failures%s%s:"
+			" locked for %s until %s", c->ename,
+			res.engaged_all ? "" : " from ",
+			res.engaged_all ? "" : src,
+			res.engaged_all ? "every source" : "that source",
+			fmt_time(res.engaged_until, when, sizeof(when)));
+	if (verified != MU_OK)
+		return verified;
+	if (state != MU_OK) {
+		mu_logf(&c->log, LOG_NOTICE, "user %s: login refused: %s",
+			c->ename, why);
 		return MU_E_DISABLED;
 	}
 	return MU_OK;
 }
 
 /* Verify the password of a known user, asking again with try_first_pass
- * when the stacked one does not fit.  digest gets the crypt output of a
- * wrong password (for the stale-password check). */
+ * when the stacked one does not fit.  computed gets the crypt output. */
 static int
 verify(struct ctx *c, const struct mu_user *u, const char **pw, bool stacked,
-       char *digest)
+       char *computed)
 {
 	int r;
 
 	r = mu_hash_verify(*pw, u->hash, c->cfg.method, c->cfg.hash_cost,
-			   digest);
+			   computed);
 	if (r != MU_OK && stacked && c->cfg.try_first_pass) {
 		/* the earlier module's password is not ours: ask */
 		if (get_password(c, true, pw, &stacked) != PAM_SUCCESS)
 			return r;
 		r = mu_hash_verify(*pw, u->hash, c->cfg.method,
-				   c->cfg.hash_cost, digest);
+				   c->cfg.hash_cost, computed);
 	}
 	return r;
 }
 
-/* The work verify() would do, for a name that is not in the store: one
- * dummy hash, and with try_first_pass the same second prompt and hash, so
- * that neither time nor prompts tell whether the name exists. */
-static void
-dummy_work(struct ctx *c, const char *pw, bool stacked)
+/* The work verify() and attempt() would do, for a name that is not in
+ * the store: one dummy hash (and with try_first_pass the same second
+ * prompt and hash), and the write of a failure, counted for the source,
+ * so that neither time nor prompts tell whether the name exists.  st is
+ * NULL for a name refused before the store was opened. */
+static int
+unknown_work(struct ctx *c, struct mu_store *st, const char *pw,
+	     bool stacked)
 {
+	struct mu_fail_policy p = fail_policy(&c->cfg);
+	char source[MU_SOURCE_MAX + 1];
+
 	mu_hash_dummy(pw, c->cfg.method, c->cfg.hash_cost);
 	if (stacked && c->cfg.try_first_pass &&
 	    get_password(c, true, &pw, &stacked) == PAM_SUCCESS)
 		mu_hash_dummy(pw, c->cfg.method, c->cfg.hash_cost);
+	if (st == NULL || !lockout_on(&c->cfg))
+		return MU_OK;
+	get_source(c, source, sizeof(source));
+	return mu_attempt_unknown(st, source, (int64_t)time(NULL), &p);
 }
 
-/* After the password check: locks, account state, counters, rehash. */
-static int
-decide(struct ctx *c, struct mu_store *st, const struct mu_user *u,
-       const char *pw, int verified, const char *digest)
+/* Log a stored hash that can never verify: libxcrypt does not know its
+ * method, or it is corrupt (once per process and user is enough). */
+static void
+check_hash(struct ctx *c, const struct mu_user *u)
 {
-	struct mu_lock_state ls = { false, false, 0, false };
-	char source[MU_SOURCE_MAX + 1], src[sizeof(source) * 4], when[64];
-	const char *why = NULL;
-	int64_t now = (int64_t)time(NULL);
-	int r;
-
-	get_source(c, source, sizeof(source));
-	if (lockout_on(&c->cfg) &&
-	    (r = mu_fail_state(st, u->id, source, now, &ls)) != MU_OK)
-		return r;
-	if (verified != MU_OK)
-		count_failure(c, st, u, source, digest, now);
-	if (ls.locked) {
-		mu_logf(&c->log, LOG_NOTICE, "user %s: locked for %s until %s",
-			c->ename, ls.all ? "every source" :
-			mu_escape(src, sizeof(src), source),
-			fmt_time(ls.until, when, sizeof(when)));
-		return verified != MU_OK ? verified : MU_E_LOCKED;
-	}
-	if (verified != MU_OK)
-		return verified;
-	if ((r = account_state(u, &why)) != MU_OK) {
-		mu_logf(&c->log, LOG_NOTICE, "user %s: login refused: %s",
-			c->ename, why);
-		return r;
-	}
-	if (ls.has_row && mu_fail_reset(st, u->id, source) != MU_OK)
-		mu_logf(&c->log, LOG_WARNING, "user %s: could not reset the "
-			"failure count", c->ename);
-	upgrade_hash(c, st, u, pw);
-	return MU_OK;
+	if (strcmp(mu_hash_method_name(u->hash), "invalid") != 0 &&
+	    u->hash[0] != '!' && u->hash[0] != '*')
+		return;
+	if (u->hash[0] == '!' || u->hash[0] == '*')
+		return;		/* locked on purpose (an imported '!') */
+	mu_logf(&c->log, LOG_ERR, "user %s: the stored password hash is of "
+		"a method libxcrypt does not know, or corrupt: the user can "
+		"never log in (\"mailuser-admin check\" lists such users)",
+		c->ename);
 }
 
 static int
@@ -428,29 +457,35 @@ authenticate(struct ctx *c)
 {
 	struct mu_store *st = NULL;
 	struct mu_user u;
-	char digest[MU_HASH_MAX];
+	char computed[MU_HASH_MAX] = "";
 	const char *pw;
 	bool stacked;
 	int r;
 
 	memset(&u, 0, sizeof(u));
 	if ((r = get_password(c, false, &pw, &stacked)) != PAM_SUCCESS)
-		return r;
+		return r == PAM_CONV_AGAIN ? PAM_INCOMPLETE : r;
 	if (c->name[0] == '\0') {
-		dummy_work(c, pw, stacked);
+		/* the store, if it opens, counts it for the source */
+		if (get_store(c, &st) != MU_OK)
+			st = NULL;
+		if ((r = unknown_work(c, st, pw, stacked)) == MU_OK)
+			r = MU_E_BADNAME;
 		mu_logf(&c->log, LOG_DEBUG, "refused name: %s", c->why);
-		r = MU_E_BADNAME;
 		goto out;
 	}
 	if ((r = get_store(c, &st)) != MU_OK)
 		goto out;
-	if ((r = mu_store_get_user(st, c->name, &u)) == MU_E_NOUSER)
-		dummy_work(c, pw, stacked);
+	if ((r = mu_store_get_user(st, c->name, &u)) == MU_E_NOUSER &&
+	    (r = unknown_work(c, st, pw, stacked)) == MU_OK)
+		r = MU_E_NOUSER;
 	if (r != MU_OK)
 		goto out;
-	r = verify(c, &u, &pw, stacked, digest);
-	if ((r = decide(c, st, &u, pw, r, digest)) != MU_OK)
+	check_hash(c, &u);
+	r = verify(c, &u, &pw, stacked, computed);
+	if ((r = attempt(c, st, &u, r, computed)) != MU_OK)
 		goto out;
+	upgrade_hash(c, st, &u, pw);
 	if (pam_set_item(c->pamh, PAM_USER, u.name) != PAM_SUCCESS) {
 		r = MU_E_NOMEM;
 		goto out;
@@ -460,7 +495,7 @@ out:
 	if (r != MU_OK && r != MU_E_STORE && r != MU_E_NOMEM)
 		log_failure(c, r != MU_E_NOUSER && r != MU_E_BADNAME);
 	mu_user_wipe(&u);
-	mu_wipe(digest, sizeof(digest));
+	mu_wipe(computed, sizeof(computed));
 	return to_pam(r, PH_AUTH);
 }
 
@@ -472,7 +507,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	int r;
 
 	if ((r = setup(&c, pamh, flags, argc, argv)) != MU_OK)
-		return r == MU_E_CONFIG ? PAM_SERVICE_ERR : PAM_USER_UNKNOWN;
+		return setup_error(&c, r);
 	return authenticate(&c);
 }
 
@@ -505,12 +540,6 @@ say(const struct ctx *c, int style, const char *fmt, ...)
 	else
 		(void)pam_vinfo(c->pamh, fmt, ap);
 	va_end(ap);
-}
-
-static bool
-acct_expired(const struct mu_user *u)
-{
-	return u->has_expires && u->expires <= (int64_t)time(NULL);
 }
 
 /* The aging state of u's password now: the user's and domain's values
@@ -577,16 +606,11 @@ account(struct ctx *c)
 		r = mu_store_get_user(st, c->name, &u);
 	if (r != MU_OK)
 		return to_pam(r, PH_ACCT);
-	if ((r = account_state(&u, &why)) != MU_OK) {
+	if ((r = mu_account_refusal(&u, (int64_t)time(NULL), &why)) != MU_OK)
 		mu_logf(&c->log, LOG_NOTICE, "user %s: account refused: %s",
-			u.name, why);
-	} else if (acct_expired(&u)) {
-		mu_logf(&c->log, LOG_NOTICE, "user %s: account expired",
-			u.name);
-		r = MU_E_ACCT_EXPIRED;
-	} else {
+			c->ename, why);
+	else
 		r = password_age(c, &u);
-	}
 	mu_user_wipe(&u);
 	return to_pam(r, PH_ACCT);
 }
@@ -598,7 +622,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	int r;
 
 	if ((r = setup(&c, pamh, flags, argc, argv)) != MU_OK)
-		return r == MU_E_CONFIG ? PAM_SERVICE_ERR : PAM_USER_UNKNOWN;
+		return setup_error(&c, r);
 	return account(&c);
 }
 
@@ -633,6 +657,13 @@ refused(struct ctx *c, int r, const char *why)
 			"another process meanwhile", c->ename);
 		say(c, PAM_ERROR_MSG, "The password was changed by another "
 		    "process meanwhile; nothing was changed.");
+		break;
+	case MU_E_DISABLED:
+	case MU_E_LOCKED:
+		/* the state changed between the phases: nothing to hide */
+		mu_logf(&c->log, LOG_NOTICE, "user %s: password change "
+			"refused: %s", c->ename, mu_strerror(r));
+		say(c, PAM_ERROR_MSG, "The password cannot be changed now.");
 		break;
 	case MU_E_STORE:
 	case MU_E_HASH:
@@ -675,24 +706,26 @@ old_password(struct ctx *c, bool prelim, const char **pw)
 	return PAM_SUCCESS;
 }
 
-/* The current password against the store: in the preliminary check as
- * for a login (locks, counters, account state); in the update a mismatch
- * means that another process changed the password meanwhile. */
+/* The current password against the store, in both phases, as for a
+ * login: counted, locks and account state checked, and every refusal the
+ * same (MU_E_MISMATCH), so that a change never tells whether the
+ * password was right.  In the update a right password can still meet a
+ * hash changed by another process meanwhile: the change itself compares
+ * and swaps (MU_E_CONFLICT). */
 static int
-check_current(struct ctx *c, bool prelim, struct mu_store *st,
-	      const struct mu_user *u, const char *old)
+check_current(struct ctx *c, struct mu_store *st, const struct mu_user *u,
+	      const char *old)
 {
-	char digest[MU_HASH_MAX];
+	char computed[MU_HASH_MAX] = "";
 	int r;
 
 	r = mu_hash_verify(old, u->hash, c->cfg.method, c->cfg.hash_cost,
-			   digest);
-	if (prelim)
-		r = decide(c, st, u, old, r, digest);
-	else if (r != MU_OK)
-		r = MU_E_CONFLICT;
-	mu_wipe(digest, sizeof(digest));
-	return r;
+			   computed);
+	r = attempt(c, st, u, r, computed);
+	mu_wipe(computed, sizeof(computed));
+	if (r == MU_E_STORE || r == MU_E_NOMEM || r == MU_OK)
+		return r;
+	return MU_E_MISMATCH;
 }
 
 /* May the password be changed now: account expiry, the password's age
@@ -704,7 +737,7 @@ change_allowed(struct ctx *c, const struct mu_user *u, bool root)
 	const char *why = "Your account has expired.";
 	int r = MU_E_ACCT_EXPIRED;
 
-	if (root || !acct_expired(u)) {
+	if (root || !mu_account_expired(u, (int64_t)time(NULL))) {
 		user_age(c, u, &ag);
 		r = mu_age_may_change(&ag, root, (c->flags &
 			PAM_CHANGE_EXPIRED_AUTHTOK) != 0, &why);
@@ -722,24 +755,35 @@ static int
 passwd_user(struct ctx *c, bool prelim, struct mu_store **st,
 	    struct mu_user *u)
 {
-	const char *old = NULL;
+	const char *old = NULL, *why = NULL;
 	bool root = is_root(c);
 	int r;
 
 	if (!root && (r = old_password(c, prelim, &old)) != PAM_SUCCESS)
-		return r;
+		return r == PAM_CONV_AGAIN ? PAM_INCOMPLETE : r;
 	if (c->name[0] == '\0')
 		r = MU_E_BADNAME;
 	else if ((r = get_store(c, st)) == MU_OK)
 		r = mu_store_get_user(*st, c->name, u);
-	if ((r == MU_E_NOUSER || r == MU_E_BADNAME) && old != NULL)
-		mu_hash_dummy(old, c->cfg.method, c->cfg.hash_cost);
+	if ((r == MU_E_NOUSER || r == MU_E_BADNAME) && old != NULL) {
+		int w = unknown_work(c, r == MU_E_NOUSER ? *st : NULL, old,
+				     false);
+
+		if (w != MU_OK)
+			r = w;
+	}
 	if (r == MU_OK && !root)
-		r = check_current(c, prelim, *st, u, old);
-	if (r == MU_E_CONFLICT)
-		refused(c, r, NULL);
-	else if (prelim && !root && r != MU_OK && r != MU_E_STORE &&
-		 r != MU_E_NOMEM)
+		r = check_current(c, *st, u, old);
+	if (r == MU_OK && root &&
+	    mu_account_refusal(u, (int64_t)time(NULL), &why) == MU_E_DISABLED) {
+		/* root gave no password: nothing to hide from it */
+		mu_logf(&c->log, LOG_NOTICE, "user %s: password change "
+			"refused: %s", c->ename, why);
+		say(c, PAM_ERROR_MSG, "The account is disabled or locked.");
+		return PAM_PERM_DENIED;
+	}
+	if (prelim && !root && r != MU_OK && r != MU_E_STORE &&
+	    r != MU_E_NOMEM)
 		log_failure(c, r != MU_E_NOUSER && r != MU_E_BADNAME);
 	if (r == MU_OK)
 		r = change_allowed(c, u, root);
@@ -820,11 +864,12 @@ passwd_update(struct ctx *c)
 	struct mu_store *st = NULL;
 	struct mu_user u;
 	struct mu_pwchange ch;
-	char nh[MU_HASH_MAX] = "";
+	char nh[MU_HASH_MAX] = "", source[MU_SOURCE_MAX + 1];
 	const char *pw = NULL;
 	int pr, r;
 
 	memset(&u, 0, sizeof(u));
+	get_source(c, source, sizeof(source));
 	if ((pr = passwd_user(c, false, &st, &u)) != PAM_SUCCESS ||
 	    (pr = new_password(c, st, &u, &pw)) != PAM_SUCCESS)
 		goto out;
@@ -833,7 +878,9 @@ passwd_update(struct ctx *c)
 		ch = (struct mu_pwchange){ u.id, u.name, u.hash, nh,
 					   c->cfg.remember,
 					   (int64_t)time(NULL),
-					   "pam_mailuser", "passwd", NULL };
+					   "pam_mailuser", "passwd", NULL,
+					   true, lockout_on(&c->cfg) ?
+					   source : NULL };
 		r = mu_store_set_password(st, &ch);
 	}
 	if (r == MU_OK)
@@ -857,9 +904,11 @@ pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	int r;
 
 	if ((r = setup(&c, pamh, flags, argc, argv)) != MU_OK)
-		return r == MU_E_CONFIG ? PAM_SERVICE_ERR : PAM_USER_UNKNOWN;
-	if (flags & PAM_UPDATE_AUTHTOK)
-		return passwd_update(&c);
+		return setup_error(&c, r);
+	if (flags & PAM_UPDATE_AUTHTOK) {
+		r = passwd_update(&c);
+		return r == PAM_CONV_AGAIN ? PAM_INCOMPLETE : r;
+	}
 	if (!(flags & PAM_PRELIM_CHECK)) {
 		pam_syslog(pamh, LOG_ERR, "chauthtok without PAM_PRELIM_CHECK "
 			   "or PAM_UPDATE_AUTHTOK");
@@ -868,5 +917,5 @@ pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	memset(&u, 0, sizeof(u));
 	r = passwd_user(&c, true, &st, &u);
 	mu_user_wipe(&u);
-	return r;
+	return r == PAM_CONV_AGAIN ? PAM_INCOMPLETE : r;
 }

@@ -1,4 +1,6 @@
 #include <errno.h>
+#include <libgen.h>
+#include <limits.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,8 +65,83 @@ precheck(const char *path, const struct mu_log *log)
 	return MU_OK;
 }
 
+/* One file of the store: regular, owner root or euid, nothing beyond
+ * 0660.  A side file (-wal, -shm; side not NULL: the database's stat)
+ * may be missing, and may also be owned by any member of the database's
+ * group who made it (a member can write the database anyway). */
+static bool
+trust_file(const char *path, uid_t euid, const struct stat *side,
+	   struct stat *out, char *why, size_t whysz)
+{
+	struct stat sb;
+
+	if (lstat(path, &sb) != 0) {
+		if (side != NULL && errno == ENOENT)
+			return true;
+		snprintf(why, whysz, "%s: %s", path, strerror(errno));
+		return false;
+	}
+	if (S_ISLNK(sb.st_mode)) {
+		snprintf(why, whysz, "%s: a symbolic link", path);
+		return false;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		snprintf(why, whysz, "%s: not a regular file", path);
+		return false;
+	}
+	if (sb.st_uid != 0 && sb.st_uid != euid &&
+	    (side == NULL || sb.st_gid != side->st_gid)) {
+		snprintf(why, whysz, "%s: owned by uid %lu, not by root or "
+			 "uid %lu", path, (unsigned long)sb.st_uid,
+			 (unsigned long)euid);
+		return false;
+	}
+	if ((sb.st_mode & 07777 & ~(mode_t)0660) != 0) {
+		snprintf(why, whysz, "%s: mode %04o gives access beyond 0660",
+			 path, (unsigned)(sb.st_mode & 07777));
+		return false;
+	}
+	if (out != NULL)
+		*out = sb;
+	return true;
+}
+
+int
+mu_store_trust(const char *path, uid_t euid, char *why, size_t whysz)
+{
+	static const char *const side[] = { "-wal", "-shm" };
+	char p[PATH_MAX], dir[PATH_MAX];
+	struct stat sb, db;
+	size_t i;
+
+	if (!trust_file(path, euid, NULL, &db, why, whysz))
+		return MU_E_STORE;
+	for (i = 0; i < sizeof(side) / sizeof(side[0]); i++) {
+		if ((size_t)snprintf(p, sizeof(p), "%s%s", path, side[i]) >=
+		    sizeof(p)) {
+			snprintf(why, whysz, "%s: path too long", path);
+			return MU_E_STORE;
+		}
+		if (!trust_file(p, euid, &db, NULL, why, whysz))
+			return MU_E_STORE;
+	}
+	snprintf(p, sizeof(p), "%s", path);
+	snprintf(dir, sizeof(dir), "%s", dirname(p));
+	if (stat(dir, &sb) != 0) {
+		snprintf(why, whysz, "%s: %s", dir, strerror(errno));
+		return MU_E_STORE;
+	}
+	if ((sb.st_mode & S_IWOTH) && !(sb.st_mode & S_ISVTX)) {
+		snprintf(why, whysz, "%s: the directory is writable by others",
+			 dir);
+		return MU_E_STORE;
+	}
+	return MU_OK;
+}
+
 static int
-check_schema(sqlite3 *db, const char *path, const struct mu_log *log)
+check_schema(sqlite3 *db, const char *path, unsigned flags,
+	     const struct mu_log *log)
 {
 	sqlite3_stmt *st = NULL;
 	int rc, ret;
@@ -91,9 +168,20 @@ check_schema(sqlite3 *db, const char *path, const struct mu_log *log)
 			   "application_id)", NULL);
 		goto out;
 	}
+	if (ver < MU_SCHEMA_VERSION && ver >= 1 && (flags & MU_OPEN_OLDER)) {
+		ret = MU_OK;
+		goto out;
+	}
+	if (ver < MU_SCHEMA_VERSION && ver >= 1) {
+		mu_logf(log, LOG_ERR, "store %s: schema version %lld is older "
+			"than this build's (%d): run \"mailuser-admin migrate\"",
+			path, (long long)ver, MU_SCHEMA_VERSION);
+		ret = MU_E_STORE;
+		goto out;
+	}
 	if (ver != MU_SCHEMA_VERSION) {
 		mu_logf(log, LOG_ERR, "store %s: schema version %lld, this "
-			"module knows %d (install matching versions of the "
+			"build knows %d (install matching versions of the "
 			"module and mailuser-admin)", path,
 			(long long)ver, MU_SCHEMA_VERSION);
 		ret = MU_E_STORE;
@@ -109,12 +197,28 @@ int
 mu_store_open(const char *path, unsigned long busy_ms,
 	      const struct mu_log *log, struct mu_store **out)
 {
+	return mu_store_open_flags(path, busy_ms, log, 0, out);
+}
+
+int
+mu_store_open_flags(const char *path, unsigned long busy_ms,
+		    const struct mu_log *log, unsigned flags,
+		    struct mu_store **out)
+{
+	char why[PATH_MAX + 96];
 	struct mu_store *st;
 	int rc, ret, one = 1;
 
 	*out = NULL;
 	if ((ret = precheck(path, log)) != MU_OK)
 		return ret;
+	if ((flags & MU_OPEN_TRUSTED) &&
+	    mu_store_trust(path, geteuid(), why, sizeof(why)) != MU_OK) {
+		mu_logf(log, LOG_ERR, "store %s: refusing a store that others "
+			"could change or read (%s); fix the owner and modes "
+			"(\"mailuser-admin check\" lists them)", path, why);
+		return MU_E_STORE;
+	}
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return MU_E_NOMEM;
 	st->pid = getpid();
@@ -138,7 +242,7 @@ mu_store_open(const char *path, unsigned long busy_ms,
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0,
 			  NULL);
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_ENABLE_FKEY, 1, NULL);
-	if ((ret = check_schema(st->db, path, log)) != MU_OK)
+	if ((ret = check_schema(st->db, path, flags, log)) != MU_OK)
 		goto err;
 	/* WAL: a commit is durable at the next checkpoint; no fsync per
 	 * failure counted */
@@ -188,6 +292,20 @@ sqlite3 *
 mu_store_db(struct mu_store *st)
 {
 	return st->db;
+}
+
+int
+mu_store_version(struct mu_store *st, int64_t *version)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	*version = 0;
+	rc = sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		*version = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? MU_OK : MU_E_STORE;
 }
 
 static void

@@ -131,6 +131,51 @@ still(sqlite3 *db, int64_t id, const char *old)
 	return ret;
 }
 
+/* May the account's password be changed now (inside the transaction)?
+ * MU_OK, MU_E_DISABLED, MU_E_LOCKED or MU_E_STORE. */
+static int
+may_change(sqlite3 *db, const struct mu_pwchange *c)
+{
+	static const char state[] =
+	    "SELECT u.disabled OR d.disabled OR u.locked_at IS NOT NULL OR "
+	    "(u.expires IS NOT NULL AND u.expires <= ?2) FROM users u JOIN "
+	    "domains d ON d.id = u.domain_id WHERE u.id = ?1";
+	static const char lock[] =
+	    "SELECT count(*) FROM failures WHERE user_id = ?1 AND "
+	    "source IN (?3, '') AND locked_until > ?2";
+	sqlite3_stmt *s = NULL;
+	int rc, ret = MU_OK;
+
+	if (c->check_state) {
+		rc = sqlite3_prepare_v2(db, state, -1, &s, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_bind_int64(s, 1, c->id);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_bind_int64(s, 2, c->now);
+		if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
+			ret = sqlite3_column_int(s, 0) ? MU_E_DISABLED : MU_OK;
+		else
+			ret = MU_E_STORE;
+		sqlite3_finalize(s);
+		s = NULL;
+	}
+	if (ret != MU_OK || c->source == NULL)
+		return ret;
+	rc = sqlite3_prepare_v2(db, lock, -1, &s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 1, c->id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 2, c->now);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(s, 3, c->source, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		ret = sqlite3_column_int(s, 0) ? MU_E_LOCKED : MU_OK;
+	else
+		ret = MU_E_STORE;
+	sqlite3_finalize(s);
+	return ret;
+}
+
 /* The writes of a change, inside the transaction. */
 static int
 write_change(sqlite3 *db, const struct mu_pwchange *c)
@@ -150,8 +195,9 @@ write_change(sqlite3 *db, const struct mu_pwchange *c)
 		"(SELECT id FROM pw_history WHERE user_id = ?1 "
 		"ORDER BY id DESC LIMIT ?2)", "ii", c->id, keep) !=
 	    SQLITE_DONE ||
-	    run(db, "DELETE FROM failures WHERE user_id = ?1", "i", c->id) !=
-	    SQLITE_DONE ||
+	    run(db, "DELETE FROM failures WHERE user_id = ?1 AND "
+		"(locked_until IS NULL OR locked_until <= ?2)", "ii", c->id,
+		c->now) != SQLITE_DONE ||
 	    run(db, "DELETE FROM recent_failures WHERE user_id = ?1", "i",
 		c->id) != SQLITE_DONE)
 		return MU_E_STORE;
@@ -171,6 +217,7 @@ mu_store_set_password(struct mu_store *st, const struct mu_pwchange *c)
 		return MU_E_STORE;
 	}
 	if ((r = still(db, c->id, c->old_hash)) == MU_OK &&
+	    (r = may_change(db, c)) == MU_OK &&
 	    (r = write_change(db, c)) == MU_OK &&
 	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		r = MU_E_STORE;

@@ -1,4 +1,4 @@
--- pam_mailuser store, schema version 1.
+-- pam_mailuser store, schema version 2.
 --
 -- Applied by "mailuser-admin init" to an empty file, in one transaction.
 -- The module never runs this: it checks application_id and user_version
@@ -11,7 +11,7 @@
 -- configuration file.
 
 PRAGMA application_id = 1296848211;  -- 0x4D4C5553, "MLUS"
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 
 CREATE TABLE domains (
     id          INTEGER PRIMARY KEY,
@@ -39,7 +39,8 @@ CREATE TABLE users (
     grace_days    INTEGER CHECK (grace_days >= 0),
     locked_at     INTEGER,                   -- admin lock; NULL = not locked
     lock_reason   TEXT,
-    created       INTEGER NOT NULL
+    created       INTEGER NOT NULL,
+    last_login    INTEGER                    -- last successful login
 ) STRICT;
 CREATE INDEX users_domain ON users(domain_id);
 
@@ -63,9 +64,12 @@ CREATE TABLE failures (
     PRIMARY KEY (user_id, source)
 ) STRICT, WITHOUT ROWID;
 
--- crypt() outputs of recent wrong passwords, computed with the user's own
--- salt: a repeated stale password is recognised without storing anything
--- weaker than the user's hash.
+-- Fingerprints of recent wrong passwords: three characters (18 bits) of
+-- the crypt() output computed with the user's own salt and cost.  A
+-- repeated stale password is recognised; a copy of the store cannot be
+-- cracked into the password that was mistyped (each fingerprint fits one
+-- candidate in 262144), and a collision only makes one new wrong password
+-- count as a repeat.  Dropped at the next successful login.
 CREATE TABLE recent_failures (
     id       INTEGER PRIMARY KEY,
     user_id  INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
@@ -73,6 +77,15 @@ CREATE TABLE recent_failures (
     at       INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX recent_failures_user ON recent_failures(user_id, id);
+
+-- Failed logins of names that are not in the store, per source (no row
+-- per name: people type passwords into the name field).
+CREATE TABLE source_failures (
+    source      TEXT    PRIMARY KEY,
+    count       INTEGER NOT NULL,
+    first_fail  INTEGER NOT NULL,
+    last_fail   INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
 
 -- Who changed what.  Never a password or a hash.
 CREATE TABLE audit (

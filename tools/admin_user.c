@@ -141,7 +141,7 @@ cmd_user_passwd(struct admin *a, int argc, char **argv)
 	ch = (struct mu_pwchange){ u.id, u.name, u.hash, hash,
 				   a->cfg.remember, (int64_t)time(NULL),
 				   "mailuser-admin", "user passwd",
-				   forced(a) };
+				   forced(a), false, NULL };
 	r = mu_store_set_password(a->st, &ch);
 	mu_wipe(hash, sizeof(hash));
 	mu_user_wipe(&u);

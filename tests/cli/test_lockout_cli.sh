@@ -142,7 +142,8 @@ mu user lock --reason "second reason" alice@example.org
 t "locking again replaces the reason, keeps the time" eval 'succeeded &&
     [ "$(sq "SELECT lock_reason FROM users")" = "second reason" ]'
 mu failures --json
-t "an admin lock makes no failure rows" jqt 'length == 0'
+t "an admin lock: the right password is refused and counted like a wrong one" \
+    jqt 'length == 1 and .[0].count == 1'
 mu user unlock alice@example.org
 t "user unlock" succeeded
 t "the user logs in again after user unlock" accepted source 192.0.2.30 "$GOOD"

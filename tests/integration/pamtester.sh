@@ -71,8 +71,13 @@ cp "$build/pam_mailuser.so" "$m" && chmod 0644 "$m" ||
 printf 'auth     required %s conf=%s\naccount  required %s conf=%s\npassword required %s conf=%s\n' \
     "$m" "$conf" "$m" "$conf" "$m" "$conf" >"/etc/pam.d/$svc"
 
+# the layout of "mailuser-admin init --group nogroup": root owns the
+# store, the group may write it (the module refuses a store owned by
+# another user than root or itself)
 as_nobody() {
-	chown nobody:nogroup "$tmp" "$tmp"/mail.db*
+	chgrp nogroup "$tmp" "$tmp"/mail.db "$tmp"/mail.db-wal \
+	    "$tmp"/mail.db-shm &&
+	    chmod 2770 "$tmp" && chmod 0660 "$tmp"/mail.db*
 	setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"
 }
 

@@ -84,6 +84,9 @@ stage(const char *build)
 {
 	char path[PATH_MAX];
 
+	/* stores as mailuser-admin init makes them: the module refuses a
+	 * store that others can read or write */
+	umask(077);
 	if (mkdtemp(dir) == NULL)
 		die("mkdtemp");
 	snprintf(path, sizeof(path), "%s/bin", dir);
@@ -167,6 +170,7 @@ write_service(const char *name, const char *fmt, ...)
 	vfprintf(f, fmt, ap);
 	va_end(ap);
 	fclose(f);
+	chmod(path, 0644);	/* read by nobody too */
 }
 
 /* ---- driving libpam ------------------------------------------------- */

@@ -109,8 +109,12 @@ test_basic(void)
 	       "locked@example.org", "locked pw", PAM_AUTH_ERR, -1);
 	CHECK(acct_only("mail", "locked@example.org") == PAM_PERM_DENIED,
 	      "admin-locked user: account PAM_PERM_DENIED");
-	expect("account expired", "mail", "old@example.org", "expired pw",
-	       PAM_SUCCESS, PAM_ACCT_EXPIRED);
+	/* an expired account is refused in auth like a wrong password, so
+	 * that no client learns that the password was right */
+	expect("account expired, right password: refused like a wrong one",
+	       "mail", "old@example.org", "expired pw", PAM_AUTH_ERR, -1);
+	CHECK(acct_only("mail", "old@example.org") == PAM_ACCT_EXPIRED,
+	      "account expired: account PAM_ACCT_EXPIRED");
 	expect("account expiring in the future", "mail", "later@example.org",
 	       "later pw", PAM_SUCCESS, PAM_SUCCESS);
 	expect("forced password change", "mail", "forced@example.org",
@@ -181,7 +185,9 @@ test_rehash(void)
 	CHECK(strncmp(h, "$6$", 3) == 0, "rehash=no keeps $6$");
 }
 
-/* A failed rehash (store busy for writing) does not change the result. */
+/* A failed rehash (store busy for writing) does not change the result;
+ * with the brute-force defence on, a login that cannot be recorded is
+ * refused (fail closed). */
 static void
 test_rehash_busy(void)
 {
@@ -191,9 +197,16 @@ test_rehash_busy(void)
 	if (sqlite3_open(db, &h) != SQLITE_OK ||
 	    sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		die("begin immediate");
-	expect("good login while another process holds the write lock",
-	       "yesfast", "keep@example.org", "keep pw", PAM_SUCCESS,
-	       PAM_SUCCESS);
+	expect("defence off: good login while another process holds the "
+	       "write lock", "yesfast_off", "keep@example.org", "keep pw",
+	       PAM_SUCCESS, PAM_SUCCESS);
+	expect("defence on: the right password while the write lock is held "
+	       "past 4 busy timeouts is PAM_AUTHINFO_UNAVAIL", "yesfast",
+	       "keep@example.org", "keep pw", PAM_AUTHINFO_UNAVAIL, -1);
+	expect("defence on: a wrong password too", "yesfast",
+	       "keep@example.org", "not keep pw", PAM_AUTHINFO_UNAVAIL, -1);
+	expect("defence on: an unknown name too", "yesfast",
+	       "nobody@example.org", "whatever", PAM_AUTHINFO_UNAVAIL, -1);
 	sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(h);
 	text_of(db, "SELECT hash FROM users WHERE name='keep@example.org'",
@@ -307,6 +320,8 @@ setup(void)
 	write_service("mail", M(""));
 	write_service("yes", M("hash=yescrypt hash_cost=1"));
 	write_service("yesfast", M("hash=yescrypt hash_cost=1 busy_timeout=50"));
+	write_service("yesfast_off", M("hash=yescrypt hash_cost=1 "
+				       "busy_timeout=50 deny=0 deny_total=0"));
 	write_service("norehash", M("hash=yescrypt hash_cost=1 rehash=no"));
 	write_service("debug", M("debug audit"));
 	write_service("badopt", M("colour=blue"));

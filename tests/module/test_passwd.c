@@ -144,7 +144,10 @@ nobody_op(enum op op, const char *service, const char *user, int flags,
 
 /* ---- the store ------------------------------------------------------ */
 
-/* The store's directory and files to nobody, for nobody_op. */
+/* The layout of "mailuser-admin init --group nogroup" for nobody_op:
+ * the store root-owned, group nogroup, mode 0660, in a directory the
+ * group may write (for the -wal and -shm files).  The module refuses a
+ * store owned by another user than root or itself. */
 static void
 give_to_nobody(void)
 {
@@ -152,11 +155,17 @@ give_to_nobody(void)
 	char p[PATH_MAX + 8];
 	size_t i;
 
-	if (chown(dir, nobody_uid, nobody_gid) != 0)
+	if (chown(dir, 0, nobody_gid) != 0 || chmod(dir, 0770) != 0)
 		die(dir);
 	for (i = 0; i < 3; i++) {
+		int fd;
+
+		/* -wal and -shm made beforehand, as init makes them */
 		snprintf(p, sizeof(p), "%s%s", db, sfx[i]);
-		if (chown(p, nobody_uid, nobody_gid) != 0 && errno != ENOENT)
+		if ((fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0660)) < 0)
+			die(p);
+		close(fd);
+		if (chown(p, 0, nobody_gid) != 0 || chmod(p, 0660) != 0)
 			die(p);
 	}
 }
@@ -289,7 +298,7 @@ test_user_change(void)
 	unk.next = 0;
 	r = pam_op(OP_CHAUTHTOK, "pw", "nosuch@example.org", 0, &unk);
 	CHECK(r == PAM_USER_UNKNOWN, "unknown user as root: "
-	      "PAM_USER_UNKNOWN");
+	      "PAM_USER_UNKNOWN (%s)", pam_strerror(NULL, r));
 	unk.next = 0;
 	r = pam_op(OP_CHAUTHTOK, "pw", "bad name@example.org", 0, &unk);
 	CHECK(r == PAM_USER_UNKNOWN, "refused name: PAM_USER_UNKNOWN");
@@ -300,10 +309,24 @@ test_user_change(void)
 	give_to_nobody();
 	{
 		struct script dis = { .ans = { "dis old pw" } };
+		struct script dis2 = { .ans = { "not dis pw" } };
 
+		snapshot("dis@example.org", before, sizeof(before));
 		r = nobody_op(OP_CHAUTHTOK, "pw", "dis@example.org", 0, &dis);
-		CHECK(r == PAM_PERM_DENIED, "disabled user cannot change "
-		      "(%s)", pam_strerror(NULL, r));
+		CHECK(r == PAM_AUTH_ERR, "disabled user, right current "
+		      "password: refused as a wrong one (%s)",
+		      pam_strerror(NULL, r));
+		r = nobody_op(OP_CHAUTHTOK, "pw", "dis@example.org", 0, &dis2);
+		snapshot("dis@example.org", after, sizeof(after));
+		CHECK(r == PAM_AUTH_ERR && !has(dis.msgs, "disabled") &&
+		      !has(dis2.msgs, "disabled"), "disabled user, wrong "
+		      "current password: the same code and messages");
+		CHECK(strcmp(before, after) == 0, "no new hash for a disabled "
+		      "user");
+		dis.next = 0;
+		r = pam_op(OP_CHAUTHTOK, "pw", "dis@example.org", 0, &dis);
+		CHECK(r == PAM_PERM_DENIED, "root: a disabled user's password "
+		      "is not changed through PAM (%s)", pam_strerror(NULL, r));
 	}
 }
 

@@ -377,7 +377,7 @@ test_hashes(void)
 		snprintf(bad, sizeof(bad), "!%s", h);
 		CHECK(mu_hash_verify(pw, bad, sha, 1000, NULL) ==
 		      MU_E_MISMATCH, "%s: '!'-locked hash fails", desc);
-		CHECK(mu_hash_needs_upgrade(h, yes()) ==
+		CHECK(mu_hash_needs_upgrade(h, yes(), 0) ==
 		      (strcmp(all[i].prefix, "$y$") != 0),
 		      "%s: upgrade detection", desc);
 		mu_wipe(h, sizeof(h));
@@ -413,10 +413,35 @@ test_hashes(void)
 	      "'!' fails");
 	CHECK(mu_hash_verify("x", "$9$garbage", sha, 1000, NULL) ==
 	      MU_E_MISMATCH, "unknown method fails");
-	CHECK(!mu_hash_needs_upgrade("!", yes()) &&
-	      !mu_hash_needs_upgrade("", yes()) &&
-	      !mu_hash_needs_upgrade(NULL, yes()),
+	CHECK(!mu_hash_needs_upgrade("!", yes(), 0) &&
+	      !mu_hash_needs_upgrade("", yes(), 0) &&
+	      !mu_hash_needs_upgrade(NULL, yes(), 0),
 	      "unusable hashes are never upgraded");
+	/* the same method with another cost is upgraded too */
+	CHECK(mu_hash_new(sha, 1000, "x", h, sizeof(h)) == MU_OK &&
+	      !mu_hash_needs_upgrade(h, sha, 1000) &&
+	      mu_hash_needs_upgrade(h, sha, 5000) &&
+	      mu_hash_needs_upgrade(h, sha, 0),
+	      "sha512crypt: another rounds= is upgraded, the same is not");
+	CHECK(mu_hash_new(yes(), 5, "x", h, sizeof(h)) == MU_OK &&
+	      !mu_hash_needs_upgrade(h, yes(), 5) &&
+	      mu_hash_needs_upgrade(h, yes(), 7),
+	      "yescrypt: another cost is upgraded, the same is not");
+	CHECK(mu_hash_new(mu_method_find("bcrypt"), 5, "x", h, sizeof(h)) ==
+	      MU_OK && !mu_hash_needs_upgrade(h, mu_method_find("bcrypt"), 5) &&
+	      mu_hash_needs_upgrade(h, mu_method_find("bcrypt"), 6),
+	      "bcrypt: another cost is upgraded, the same is not");
+	/* the fingerprint of a wrong password: 3 characters of the hash */
+	{
+		char fp[MU_FP_LEN + 1];
+
+		mu_fail_fingerprint("$6$rounds=1000$salt$ABCDEFGH", fp);
+		CHECK(strcmp(fp, "ABC") == 0, "fingerprint of a $ hash");
+		mu_fail_fingerprint("saABCDEFGHIJK", fp);
+		CHECK(strcmp(fp, "ABC") == 0, "fingerprint of a DES hash");
+		mu_fail_fingerprint("", fp);
+		CHECK(fp[0] == '\0', "no fingerprint of nothing");
+	}
 	CHECK(strcmp(mu_hash_method_name("*0"), "invalid") == 0 &&
 	      strcmp(mu_hash_method_name("$9$x"), "invalid") == 0,
 	      "unusable hashes named invalid");
