@@ -171,12 +171,18 @@ stale_seen(sqlite3 *db, int64_t id, const char *digest, bool *seen)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* Keep fingerprint digest of user id (or, when drop, add it and take it
+ * out again: the same writes without keeping anything), then keep only
+ * the newest MU_STALE_KEEP. */
 static int
-stale_add(sqlite3 *db, int64_t id, const char *digest, int64_t now)
+stale_write(sqlite3 *db, int64_t id, const char *digest, int64_t now,
+	    bool drop)
 {
 	static const char ins[] =
 	    "INSERT INTO recent_failures (user_id, digest, at) "
 	    "VALUES (?1, ?2, ?3)";
+	static const char del[] =
+	    "DELETE FROM recent_failures WHERE id = ?1 AND digest = ?2";
 	static const char prune[] =
 	    "DELETE FROM recent_failures WHERE user_id = ?1 AND id NOT IN "
 	    "(SELECT id FROM recent_failures WHERE user_id = ?1 "
@@ -192,6 +198,14 @@ stale_add(sqlite3 *db, int64_t id, const char *digest, int64_t now)
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
 		return rc;
+	if (drop) {
+		rc = prep(db, del, sqlite3_last_insert_rowid(db), digest, &s);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_step(s);
+		sqlite3_finalize(s);
+		if (rc != SQLITE_DONE)
+			return rc;
+	}
 	rc = prep(db, prune, id, NULL, &s);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int(s, 2, MU_STALE_KEEP);
@@ -422,11 +436,14 @@ exec3(sqlite3 *db, const char *sql, int64_t id, const char *text,
 }
 
 /* A refused attempt that is not counted (a lock holds, or a stale
- * password repeated): the row's last failure time, the work of a count. */
+ * password repeated): the row's last failure time, and the total read,
+ * the work of record(). */
 static int
-touch(sqlite3 *db, int64_t id, const char *source, int64_t now)
+touch(sqlite3 *db, int64_t id, const char *source, int64_t now,
+      const struct mu_fail_policy *p)
 {
 	struct mu_fail_row row;
+	int64_t total;
 	bool exists;
 	int rc;
 
@@ -437,7 +454,23 @@ touch(sqlite3 *db, int64_t id, const char *source, int64_t now)
 		row.first = now;
 	}
 	row.last = now;
-	return row_put(db, id, source, &row);
+	if ((rc = row_put(db, id, source, &row)) != SQLITE_OK ||
+	    p->deny_total == 0)
+		return rc;
+	return total_in_window(db, id, now, p->interval, &total);
+}
+
+static int
+stale_add(sqlite3 *db, int64_t id, const char *digest, int64_t now)
+{
+	return stale_write(db, id, digest, now, false);
+}
+
+/* The writes of stale_add without keeping a fingerprint. */
+static int
+churn(sqlite3 *db, int64_t id, int64_t now)
+{
+	return stale_write(db, id, "", now, true);
 }
 
 int
@@ -462,17 +495,22 @@ mu_attempt_record(struct mu_store *st, int64_t id, const char *source,
 	if ((rc = begin_write(db)) != SQLITE_OK)
 		goto out;
 	rc = lock_state(db, id, source, now, &ls);
+	/* Every refusal runs the statements of a counted failure: the
+	 * fingerprint read and written, the counter read and written, the
+	 * total read.  Only the values differ, so the time does not tell
+	 * the reasons apart. */
+	if (rc == SQLITE_OK && !a->ok)
+		rc = stale_seen(db, id, fp, &seen);
 	if (rc == SQLITE_OK && ls.locked) {
 		res->locked = true;
 		res->locked_all = ls.all;
 		res->locked_until = ls.until;
-		/* the reads of a failure, no fingerprint kept (a guess made
-		 * during a lock must cost a count when it is made again) */
-		if (fp[0] != '\0')
-			rc = stale_seen(db, id, fp, &seen);
+		/* no fingerprint kept: a guess made during a lock must cost a
+		 * count when it is made again */
+		rc = churn(db, id, now);
 		if (rc == SQLITE_OK)
 			rc = touch(db, id, ls.all ? MU_SOURCE_ALL : source,
-				   now);
+				   now, p);
 	} else if (rc == SQLITE_OK && a->ok) {
 		rc = exec3(db, drop_row, id, source, now);
 		if (rc == SQLITE_OK)
@@ -480,14 +518,13 @@ mu_attempt_record(struct mu_store *st, int64_t id, const char *source,
 		if (rc == SQLITE_OK)
 			rc = exec3(db, login, id, NULL, now);
 	} else if (rc == SQLITE_OK) {
-		if (fp[0] != '\0') {
-			rc = stale_seen(db, id, fp, &seen);
-			if (rc == SQLITE_OK && !seen)
-				rc = stale_add(db, id, fp, now);
-		}
+		/* a repeat keeps the one fingerprint it has (the same
+		 * writes, nothing kept) */
+		rc = fp[0] != '\0' && !seen ? stale_add(db, id, fp, now) :
+		    churn(db, id, now);
 		res->counted = !seen;
 		if (rc == SQLITE_OK && seen)
-			rc = touch(db, id, source, now);
+			rc = touch(db, id, source, now, p);
 		else if (rc == SQLITE_OK)
 			rc = record(db, id, source, now, p, &res->engaged,
 				    &res->engaged_all, &res->engaged_until);
@@ -510,6 +547,7 @@ mu_attempt_unknown(struct mu_store *st, const char *source, int64_t now,
 	static const char put[] =
 	    "INSERT OR REPLACE INTO source_failures (source, count, "
 	    "first_fail, last_fail) VALUES (?1, ?2, ?3, ?4)";
+	int64_t total;
 	sqlite3 *db = mu_store_db(st);
 	struct mu_lock_state ls;
 	sqlite3_stmt *s = NULL;
@@ -519,10 +557,19 @@ mu_attempt_unknown(struct mu_store *st, const char *source, int64_t now,
 
 	if ((rc = begin_write(db)) != SQLITE_OK)
 		goto out;
-	/* the reads a known user's failure makes, on no user */
+	/* the statements a known user's failure runs, on no user: the lock
+	 * state and the fingerprints read, a fingerprint row added and
+	 * taken out again (the same pages written: its user does not exist,
+	 * so the foreign key is checked at the commit, when the row is
+	 * gone) */
 	rc = lock_state(db, -1, source, now, &ls);
 	if (rc == SQLITE_OK)
 		rc = stale_seen(db, -1, "", &seen);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "PRAGMA defer_foreign_keys = ON", NULL,
+				  NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = churn(db, -1, now);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(db, get, -1, &s, NULL);
 	if (rc == SQLITE_OK)
@@ -552,6 +599,8 @@ mu_attempt_unknown(struct mu_store *st, const char *source, int64_t now,
 	sqlite3_finalize(s);
 	if (rc == SQLITE_DONE)
 		rc = SQLITE_OK;
+	if (rc == SQLITE_OK && p->deny_total != 0)
+		rc = total_in_window(db, -1, now, p->interval, &total);
 out:
 	if ((rc = end_write(db, rc)) != SQLITE_OK) {
 		write_failed(st, rc);

@@ -218,10 +218,64 @@ test_unknown(void)
 		try("lock", "ghost@example.org", "x", "192.0.2.70");
 	CHECK(count(db, "SELECT (SELECT count(*) FROM failures) + (SELECT "
 		    "count(*) FROM recent_failures)") == before,
-	      "unknown users create no rows");
+	      "unknown users create no rows of users");
+	CHECK(count(db, "SELECT count FROM source_failures WHERE source = "
+		    "'192.0.2.70'") == 10 &&
+	      count(db, "SELECT count(*) FROM source_failures") == 1,
+	      "unknown names are counted per source: one row, 10");
+	try("lock", "ghost2@example.org", "x", "::ffff:192.0.2.70");
+	CHECK(count(db, "SELECT count FROM source_failures WHERE source = "
+		    "'192.0.2.70'") == 11, "the same source spelled as IPv6");
 	CHECK(try("nolock", "fay@example.org", "w", "192.0.2.71") ==
 	      PAM_AUTH_ERR && fails("fay@example.org", "192.0.2.71") == 0,
 	      "deny=0 deny_total=0: nothing counted");
+}
+
+/* One attacker, one counter: spellings of one address, and rotation
+ * through the addresses of one IPv6 /64. */
+static void
+test_sources(void)
+{
+	static const char *const spellings[] = {
+		"192.0.2.7", "::ffff:192.0.2.7", "192.000.002.007",
+		"[::ffff:192.0.2.7]", "0:0:0:0:0:ffff:c000:0207",
+	};
+	char src[64], pw[32];
+	int i, j;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(pw, sizeof(pw), "spelled %d", i);
+		try("lock", "sam@example.org", pw, spellings[i]);
+	}
+	CHECK(fails("sam@example.org", "192.0.2.7") == 3 &&
+	      locked("sam@example.org", "192.0.2.7") == 1 &&
+	      count(db, "SELECT count(*) FROM failures f JOIN users u ON "
+		    "u.id = f.user_id WHERE u.name = 'eve@example.org'") == 1,
+	      "3 spellings of one IPv4 address: one counter, locked at deny");
+	for (i = 0; i < 5; i++)
+		CHECK(try("lock", "sam@example.org", "sam pw", spellings[i]) ==
+		      PAM_AUTH_ERR, "the lock holds for %s", spellings[i]);
+	CHECK(try("lock", "sam@example.org", "sam pw", "192.0.2.8") ==
+	      PAM_SUCCESS, "the next address is another source");
+
+	/* deny=3 deny_total=5: ten addresses of one /64, five tries each */
+	for (i = 0; i < 10; i++) {
+		for (j = 0; j < 5; j++) {
+			snprintf(src, sizeof(src), "2001:db8:bad:1:%x::%x",
+				 i + 1, j + 1);
+			snprintf(pw, sizeof(pw), "rot %d %d", i, j);
+			try("lock", "tim@example.org", pw, src);
+		}
+	}
+	CHECK(fails("tim@example.org", "2001:db8:bad:1::/64") == 3 &&
+	      locked("tim@example.org", "2001:db8:bad:1::/64") == 1,
+	      "50 tries from one /64: one source, 3 counted, locked");
+	CHECK(locked("tim@example.org", "") == 0,
+	      "attempts refused by the lock do not reach deny_total");
+	CHECK(try("lock", "tim@example.org", "tim pw", "2001:db8:600d::1") ==
+	      PAM_SUCCESS, "the owner logs in from another network");
+	CHECK(try("lock", "tim@example.org", "tim pw", "2001:db8:bad:1:ff::1")
+	      == PAM_AUTH_ERR, "but not from the attacker's /64");
 }
 
 /* Run fn(i) in NPROC children at once; returns the number of children
@@ -306,7 +360,8 @@ int
 main(int argc, char **argv)
 {
 	static const char *users[] = { "ann", "bob", "cat", "dan", "eve",
-				       "fay", "gus", "hal", "ivy" };
+				       "fay", "gus", "hal", "ivy", "sam",
+				       "tim" };
 	char real[PATH_MAX], pw[32], name[64];
 	size_t i;
 
@@ -352,6 +407,7 @@ main(int argc, char **argv)
 	test_stale();
 	test_expiry();
 	test_unknown();
+	test_sources();
 	test_concurrency();
 	snprintf(real, sizeof(real), "rm -rf '%s'", dir);
 	if (system(real) != 0)

@@ -686,6 +686,64 @@ test_two_users(void)
 		    "'rb@example.org')") == 10, "history pruned to 5 each");
 }
 
+/* Stacked as "password optional" before pam_permit, so that libpam
+ * runs the update phase even when the preliminary check refused: a
+ * failure-locked, admin-locked or disabled user still gets no new hash,
+ * keeps the lock, and the right current password is refused with the
+ * code of a wrong one. */
+static void
+test_stacked(void)
+{
+	static const struct {
+		const char *user, *old, *label;
+	} who[] = {
+		{ "lka@example.org", "lka old pw", "failure-locked" },
+		{ "adl@example.org", "adl old pw", "admin-locked" },
+		{ "dsb@example.org", "dsb old pw", "disabled" },
+	};
+	char before[1024], after[1024];
+	size_t i;
+	int r, rw;
+
+	sql(db, "INSERT INTO failures SELECT id, '" RHOST "', 5, 1, 1, "
+	    "9223372036854775807 FROM users WHERE name = 'lka@example.org'");
+	sql(db, "UPDATE users SET locked_at = 1, lock_reason = 'test' WHERE "
+	    "name = 'adl@example.org'");
+	sql(db, "UPDATE users SET disabled = 1 WHERE name = "
+	    "'dsb@example.org'");
+	give_to_nobody();
+	for (i = 0; i < sizeof(who) / sizeof(who[0]); i++) {
+		struct script right = { .ans = { who[i].old, "Yq7#Lantern-Moss",
+						 "Yq7#Lantern-Moss" } };
+		struct script wrong = { .ans = { "not the pw 1",
+						 "Yq7#Lantern-Moss",
+						 "Yq7#Lantern-Moss" } };
+
+		snapshot(who[i].user, before, sizeof(before));
+		r = nobody_op(OP_CHAUTHTOK, "stacked", who[i].user, 0, &right);
+		rw = nobody_op(OP_CHAUTHTOK, "stacked_strict", who[i].user, 0,
+			       &wrong);
+		snapshot(who[i].user, after, sizeof(after));
+		CHECK(strcmp(before, after) == 0, "optional before pam_permit, "
+		      "%s user, right current password: nothing written "
+		      "(stack says %s)", who[i].label, pam_strerror(NULL, r));
+		memset(&right, 0, sizeof(right));
+		right.ans[0] = who[i].old;
+		r = nobody_op(OP_CHAUTHTOK, "stacked_strict", who[i].user, 0,
+			      &right);
+		CHECK(r == rw && r == PAM_AUTH_ERR, "%s user: the right and a "
+		      "wrong current password get the same code (%s, %s)",
+		      who[i].label, pam_strerror(NULL, r),
+		      pam_strerror(NULL, rw));
+		CHECK(strcmp(right.msgs, wrong.msgs) == 0, "%s user: and the "
+		      "same messages", who[i].label);
+	}
+	CHECK(count(db, "SELECT count(*) FROM failures f JOIN users u ON "
+		    "u.id = f.user_id WHERE u.name = 'lka@example.org' AND "
+		    "f.locked_until > strftime('%s','now')") == 1,
+	      "a change never lifts the failure lock");
+}
+
 /* Two processes change one user; both have read the same hash before
  * either writes (a barrier in the conversation). */
 static void
@@ -767,7 +825,7 @@ setup(const char *build)
 {
 	static const char *const users[] = {
 		"alice", "bob", "carol", "dave", "erin", "fred", "gina",
-		"hank", "ivan", "dis", "ra", "rb", "rc",
+		"hank", "ivan", "dis", "ra", "rb", "rc", "lka", "adl", "dsb",
 	};
 	char name[64], pw[64];
 	struct passwd *pw_nobody = getpwnam("nobody");
@@ -818,6 +876,10 @@ setup(const char *build)
 	extra "\npassword required %s conf=%s " extra "\n", module, conf, \
 	module, conf, module, conf
 	write_service("pw", M(""));
+	write_service("stacked", "password optional %s conf=%s\n"
+		      "password required pam_permit.so\n", module, conf);
+	write_service("stacked_strict", "password required %s conf=%s\n",
+		      module, conf);
 	write_service("pw1", M("retry=1"));
 	write_service("remember0", M("retry=1 remember=0"));
 	write_service("nodict", M("dictpath=/nonexistent/cracklib_dict"));
@@ -861,6 +923,7 @@ main(int argc, char **argv)
 	test_aging();
 	test_two_users();
 	test_same_user();
+	test_stacked();
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)

@@ -14,6 +14,7 @@
 #include "mu_lockout.h"
 #include "mu_log.h"
 #include "mu_secret.h"
+#include "mu_source.h"
 #include "mu_username.h"
 
 static char lastlog[1024];
@@ -66,8 +67,10 @@ test_names(void)
 	canon_ok("bob", "Example.org", true, "bob@example.org");
 	canon_ok("o'brien@example.org", NULL, true, "o'brien@example.org");
 	canon_ok("a%b_c@example.org", NULL, true, "a%b_c@example.org");
-	canon_ok("J\xc3\xbcrgen@b\xc3\xbc" "cher.de", NULL, true,
-		 "j\xc3\xbcrgen@b\xc3\xbc" "cher.de");
+	canon_ok("Juergen@B\xc3\xbc" "cher.de", NULL, true,
+		 "juergen@xn--bcher-kva.de");
+	canon_bad("a UTF-8 local part without utf8_local",
+		  "J\xc3\xbcrgen@example.org", NULL);
 	canon_ok("first.last+tag@sub.example.org", NULL, true,
 		 "first.last+tag@sub.example.org");
 	canon_bad("a bare name without default_domain", "bob", NULL);
@@ -563,6 +566,60 @@ test_lockout_math(void)
 	CHECK(row.count == 1, "huge elapsed time restarts the count");
 }
 
+/* One source key: rhost with a prefix gives want. */
+static void
+source_is(const char *rhost, unsigned prefix, const char *want)
+{
+	char out[MU_SOURCE_MAX + 1];
+
+	mu_source_norm(rhost, prefix, out, sizeof(out));
+	CHECK(strcmp(out, want) == 0, "source \"%s\" /%u -> \"%s\"",
+	      rhost != NULL ? rhost : "(null)", prefix, want);
+	if (strcmp(out, want) != 0)
+		printf("#   got \"%s\"\n", out);
+}
+
+static void
+test_sources(void)
+{
+	char big[600], out[MU_SOURCE_MAX + 1];
+
+	/* one IPv4 address, however it is written */
+	source_is("192.0.2.7", 64, "192.0.2.7");
+	source_is("192.000.002.007", 64, "192.0.2.7");
+	source_is("::ffff:192.0.2.7", 64, "192.0.2.7");
+	source_is("::FFFF:C000:0207", 64, "192.0.2.7");
+	source_is("0:0:0:0:0:ffff:192.0.2.7", 64, "192.0.2.7");
+	source_is("[::ffff:192.0.2.7]", 64, "192.0.2.7");
+	/* IPv6: RFC 5952 text, grouped by the prefix */
+	source_is("2001:DB8:0:0:1::1", 128, "2001:db8::1:0:0:1");
+	source_is("2001:db8:1:2:aaaa:bbbb:cccc:dddd", 64, "2001:db8:1:2::/64");
+	source_is("2001:db8:1:2::9", 64, "2001:db8:1:2::/64");
+	source_is("[2001:db8:1:2::9]", 64, "2001:db8:1:2::/64");
+	source_is("fe80::1%eth0", 64, "fe80::/64");
+	source_is("2001:db8:1:2ff::1", 56, "2001:db8:1:200::/56");
+	source_is("2001:db8:1:2::1", 48, "2001:db8:1::/48");
+	source_is("2001:db8:1:2::1", 1, "2001::/16");
+	source_is("2001:db8:1:2::1", 999, "2001:db8:1:2::1");
+	source_is("::1", 64, "::/64");
+	/* no address: never taken for one */
+	source_is(NULL, 64, "unknown");
+	source_is("", 64, "unknown");
+	source_is("Mail.Example.ORG", 64, "name:mail.example.org");
+	source_is("192.0.2.7.example", 64, "name:192.0.2.7.example");
+	source_is("192.0.2.256", 64, "name:192.0.2.256");
+	source_is("1.2.3", 64, "name:1.2.3");
+	source_is("0xc0.0.2.7", 64, "name:0xc0.0.2.7");
+	source_is("3221225991", 64, "name:3221225991");
+	source_is("a b\tc\x01\xff", 64, "name:a?b?c??");
+	source_is("unknown", 64, "name:unknown");
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	mu_source_norm(big, 64, out, sizeof(out));
+	CHECK(strlen(out) == MU_SOURCE_MAX && strncmp(out, "name:", 5) == 0,
+	      "a long name is cut to %d bytes", MU_SOURCE_MAX);
+}
+
 int
 main(void)
 {
@@ -572,5 +629,6 @@ main(void)
 	test_hashes();
 	test_secrets();
 	test_lockout_math();
+	test_sources();
 	return tap_failed != 0;
 }
