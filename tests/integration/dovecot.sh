@@ -54,8 +54,8 @@ expect "IMAP: wrong password is refused" "$(r imap.wrong)" "$AUTHFAIL"
 expect "IMAP: unknown user is refused" "$(r imap.unknown)" "$AUTHFAIL"
 expect "IMAP: disabled user is refused, right password or not" \
     "$(r imap.disabled)" "$AUTHFAIL"
-expect "IMAP: expired account is refused (Dovecot: NO [EXPIRED])" \
-    "$(r imap.expired)" 'NO \[EXPIRED\] *'
+expect "IMAP: expired account is refused like a wrong password" \
+    "$(r imap.expired)" "$AUTHFAIL"
 expect "IMAP: forced password change is NO [EXPIRED]" \
     "$(r imap.force)" 'NO \[EXPIRED\] *'
 expect "IMAP: mixed-case login reaches the same account" \
@@ -68,7 +68,8 @@ expect "POP3: right password is accepted" "$(r pop3.right)" '+OK Logged in.'
 expect "POP3: wrong password is refused" "$(r pop3.wrong)" "$POPFAIL"
 expect "POP3: unknown user is refused" "$(r pop3.unknown)" "$POPFAIL"
 expect "POP3: disabled user is refused" "$(r pop3.disabled)" "$POPFAIL"
-expect "POP3: expired account is refused" "$(r pop3.expired)" "$POPEXP"
+expect "POP3: expired account is refused like a wrong password" \
+    "$(r pop3.expired)" "$POPFAIL"
 expect "POP3: forced password change is refused as expired" \
     "$(r pop3.force)" "$POPEXP"
 expect "POP3: mixed-case login reaches the same account" \
@@ -91,6 +92,10 @@ if stack_module_knows deny=3; then
 	    "$LOGGEDIN"
 	expect "lockout: 127.0.0.1 stays locked after that success elsewhere" \
 	    "$(stack_imap carol@example.org "$PW" 127.0.0.1)" "$AUTHFAIL"
+	expect "PAM_RHOST: Dovecot passes the client's address (the source)" \
+	    "$(stack_sql "SELECT f.source || ' ' || f.count FROM failures f
+		JOIN users u ON u.id = f.user_id
+		WHERE u.name = 'carol@example.org'")" "127.0.0.1 3"
 else
 	ok "lockout from one address only # SKIP brute-force defence not built"
 fi

@@ -15,7 +15,7 @@ expect() { stack_expect "$1" "$2" "$3" sasl; }
 stack_need saslauthd testsaslauthd setsid
 stack_init "${1:-build}" || { notok "store and configuration made"; exit 1; }
 PW=Quiet-Meadow-Falcon-73
-stack_users "$PW" alice dis force
+stack_users "$PW" alice dis force carol
 stack_admin user disable dis@example.org >/dev/null &&
 	stack_admin user force-change force@example.org >/dev/null ||
 	{ notok "account states set"; exit 1; }
@@ -41,6 +41,21 @@ expect "saslauthd logged the account step as the reason" \
     '*PAM acct error*'
 expect "mixed case reaches the same account" \
     "$(stack_testsasl Alice@EXAMPLE.org "$PW")" "$OK"
+src() {	# the sources and counts of USER's failure counters
+	stack_sql "SELECT group_concat(f.source || ' ' || f.count, ', ')
+	    FROM failures f JOIN users u ON u.id = f.user_id
+	    WHERE u.name = '$1'"
+}
+stack_testsasl carol@example.org wrong-one >/dev/null
+expect "PAM_RHOST: saslauthd -r passes none: the source is \"unknown\"" \
+    "$(src carol@example.org)" "unknown 1"
+stack_saslauthd_stop
+stack_saslauthd_start plain || { notok "saslauthd without -r started"; exit 1; }
+stack_testsasl carol@example.org wrong-two >/dev/null
+expect "PAM_RHOST: saslauthd without -r passes none either" \
+    "$(src carol@example.org)" "unknown 2"
+stack_saslauthd_stop
+stack_saslauthd_start -r || { notok "saslauthd -r started again"; exit 1; }
 
 # -c: successful logins are cached, and a cached login never reaches PAM
 stack_saslauthd_stop

@@ -7,6 +7,9 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <limits.h>
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -214,6 +217,113 @@ test_rehash_busy(void)
 	CHECK(strncmp(hash, "$6$", 3) == 0, "rehash skipped under the lock");
 }
 
+/* A conversation that asks to be called again (an event-driven
+ * application): every prompt answers PAM_CONV_AGAIN. */
+static int
+conv_again(int n, const struct pam_message **msg,
+	   struct pam_response **resp, void *arg)
+{
+	(void)n;
+	(void)msg;
+	(void)resp;
+	(void)arg;
+	return PAM_CONV_AGAIN;
+}
+
+static int
+auth_again(const char *user)
+{
+	struct pam_conv pc = { conv_again, NULL };
+	pam_handle_t *pamh = NULL;
+	int r;
+
+	if (pam_start_confdir("mail", user, &pc, dir, &pamh) != PAM_SUCCESS)
+		die("pam_start_confdir");
+	r = pam_authenticate(pamh, 0);
+	pam_end(pamh, r);
+	return r;
+}
+
+static void
+test_conv_again(void)
+{
+	CHECK(auth_again("alice@example.org") == PAM_INCOMPLETE,
+	      "PAM_CONV_AGAIN at the password prompt: PAM_INCOMPLETE");
+	CHECK(auth_again(NULL) == PAM_INCOMPLETE,
+	      "PAM_CONV_AGAIN from pam_get_user: PAM_INCOMPLETE");
+}
+
+/* A copy of the store in dir/d_NAME/mail.db, and a service NAME for it. */
+static void
+trust_copy(const char *name, char *path, size_t pathsz)
+{
+	char cmd[3 * PATH_MAX];
+
+	snprintf(path, pathsz, "%s/d_%s", dir, name);
+	if (mkdir(path, 0700) != 0)
+		die(path);
+	snprintf(cmd, sizeof(cmd), "cp -p '%s' '%s/mail.db'", db, path);
+	if (system(cmd) != 0)
+		die(cmd);
+	write_service(name, "auth required %s conf=%s db=%s/mail.db\n"
+		      "account required %s conf=%s db=%s/mail.db\n", module,
+		      conf, path, module, conf, path);
+}
+
+/* The module refuses a store that others could change or read, with
+ * the rules of mailuser-admin check; init --group's layout is fine. */
+static void
+test_trust(void)
+{
+	char p[PATH_MAX], f[PATH_MAX + 16];
+	struct group *gr = getgrnam("nogroup");
+	struct passwd *pw = getpwnam("nobody");
+
+	if (gr == NULL || pw == NULL)
+		die("nobody/nogroup");
+	trust_copy("t_good", p, sizeof(p));
+	expect("a store of mode 0600 in a 0700 directory", "t_good",
+	       "alice@example.org", "alice pw 1", PAM_SUCCESS, PAM_SUCCESS);
+	trust_copy("t_group", p, sizeof(p));
+	snprintf(f, sizeof(f), "%s/mail.db", p);
+	if (chown(f, 0, gr->gr_gid) != 0 || chmod(f, 0660) != 0 ||
+	    chown(p, 0, gr->gr_gid) != 0 || chmod(p, 02770) != 0)
+		die(f);
+	expect("the layout of init --group (root:group 0660, 2770 directory)",
+	       "t_group", "alice@example.org", "alice pw 1", PAM_SUCCESS, PAM_SUCCESS);
+	trust_copy("t_world_read", p, sizeof(p));
+	snprintf(f, sizeof(f), "%s/mail.db", p);
+	chmod(f, 0644);
+	expect("a world-readable store is refused", "t_world_read",
+	       "alice@example.org", "alice pw 1", PAM_AUTHINFO_UNAVAIL, -1);
+	trust_copy("t_world_write", p, sizeof(p));
+	snprintf(f, sizeof(f), "%s/mail.db", p);
+	chmod(f, 0666);
+	expect("a world-writable store is refused", "t_world_write",
+	       "alice@example.org", "alice pw 1", PAM_AUTHINFO_UNAVAIL, -1);
+	trust_copy("t_owner", p, sizeof(p));
+	snprintf(f, sizeof(f), "%s/mail.db", p);
+	if (chown(f, pw->pw_uid, pw->pw_gid) != 0)
+		die(f);
+	expect("a store owned by another user is refused", "t_owner",
+	       "alice@example.org", "alice pw 1", PAM_AUTHINFO_UNAVAIL, -1);
+	trust_copy("t_dir", p, sizeof(p));
+	chmod(p, 0777);
+	expect("a store in a world-writable directory is refused", "t_dir",
+	       "alice@example.org", "alice pw 1", PAM_AUTHINFO_UNAVAIL, -1);
+	trust_copy("t_sticky", p, sizeof(p));
+	chmod(p, 01777);
+	expect("a sticky world-writable directory (/tmp) is fine", "t_sticky",
+	       "alice@example.org", "alice pw 1", PAM_SUCCESS, PAM_SUCCESS);
+	trust_copy("t_wal", p, sizeof(p));
+	snprintf(f, sizeof(f), "%s/mail.db-wal", p);
+	if (close(open(f, O_WRONLY | O_CREAT, 0600)) != 0 ||
+	    chmod(f, 0666) != 0)
+		die(f);
+	expect("a world-writable -wal file is refused", "t_wal",
+	       "alice@example.org", "alice pw 1", PAM_AUTHINFO_UNAVAIL, -1);
+}
+
 static void
 test_first_pass(void)
 {
@@ -404,6 +514,8 @@ main(int argc, char **argv)
 	test_rehash();
 	test_rehash_busy();
 	test_first_pass();
+	test_conv_again();
+	test_trust();
 	test_store_errors();
 	test_options();
 
