@@ -47,12 +47,15 @@ CORE_SRC  = $(filter-out pam_mailuser/pam_mailuser.c,$(wildcard pam_mailuser/*.c
 CORE_OBJ  = $(CORE_SRC:%.c=$(B)/%.o)
 TOOL_SRC  = $(wildcard tools/*.c)
 TOOL_OBJ  = $(TOOL_SRC:%.c=$(B)/%.o)
-HDRS      = $(wildcard pam_mailuser/*.h tools/*.h) $(B)/schema_sql.h
+HDRS      = $(wildcard pam_mailuser/*.h tools/*.h) $(B)/schema_sql.h \
+            $(B)/migrations_sql.h
+MIGRATIONS = $(sort $(wildcard sql/migrations/[0-9]*.sql))
 
 LIB       = $(B)/libmailuser.a
 MODULE    = $(B)/pam_mailuser.so
 ADMIN     = $(B)/mailuser-admin
-TESTBIN   = $(B)/test_unit $(B)/test_policy $(B)/test_module $(B)/test_lockout \
+TESTBIN   = $(B)/test_unit $(B)/test_names $(B)/test_policy $(B)/test_module $(B)/test_lockout \
+            $(B)/test_timing \
             $(B)/test_passwd $(B)/test_symbols \
             $(B)/pam_settok.so $(B)/pamtry $(B)/bench_pam
 
@@ -61,7 +64,8 @@ DEPS_BUILD = gcc make pkg-config libpam0g-dev libcrypt-dev libcrack2-dev \
              cracklib-runtime libsqlite3-dev libidn2-dev libunistring-dev
 DEPS_TEST  = sqlite3 mandoc valgrind jq pamtester db-util libpam-pwdfile \
              fail2ban python3 procps dovecot-imapd dovecot-pop3d sasl2-bin \
-             libsasl2-modules postfix swaks
+             libsasl2-modules postfix swaks clang libclang-rt-14-dev \
+             fuse3 libfuse3-dev
 DEPS_BENCH = db-util libpam-pwdfile linux-perf
 
 MANPAGES  = $(B)/man/pam_mailuser.8 $(B)/man/mailuser-admin.8 \
@@ -88,6 +92,14 @@ $(B)/schema_sql.h: sql/schema.sql tools/embed.sh
 	@mkdir -p $(B)
 	sh tools/embed.sh schema_sql < sql/schema.sql > $@.tmp && mv $@.tmp $@
 
+# sql/migrations/NNNN.sql as the string migration_NNNN (mailuser-admin
+# migrate)
+$(B)/migrations_sql.h: $(MIGRATIONS) tools/embed.sh
+	@mkdir -p $(B)
+	for f in $(MIGRATIONS); do \
+	    sh tools/embed.sh migration_$$(basename $$f .sql) < $$f || exit 1; \
+	done > $@.tmp && mv $@.tmp $@
+
 $(LIB): $(CORE_OBJ)
 	rm -f $@
 	ar rcs $@ $^
@@ -107,11 +119,17 @@ tests: all $(TESTBIN)
 $(B)/test_unit: $(B)/tests/unit/test_unit.o $(LIB)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS)
 
+$(B)/test_names: $(B)/tests/unit/test_names.o $(LIB)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS)
+
 $(B)/test_module: $(B)/tests/module/test_module.o $(B)/tests/module/harness.o $(LIB)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS) -ldl
 
 $(B)/test_lockout: $(B)/tests/module/test_lockout.o $(B)/tests/module/harness.o $(LIB)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS)
+
+$(B)/test_timing: $(B)/tests/module/test_timing.o $(B)/tests/module/harness.o $(LIB)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS) -lm
 
 $(B)/test_policy: $(B)/tests/unit/test_policy.o $(LIB)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS)
@@ -130,6 +148,49 @@ $(B)/pamtry: $(B)/tests/tools/pamtry.o
 
 $(B)/bench_pam: $(B)/tests/bench/bench_pam.o
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) -lpam -lcrypt
+
+# ---- fuzzing -----------------------------------------------------------
+# One libFuzzer harness per parser: tests/fuzz/fuzz_NAME.c becomes
+# $(B)/fuzz/NAME, built with clang (whatever CC is) against a copy of the
+# core compiled by clang with the same sanitizers and coverage.
+# make fuzz runs each for FUZZ_TIME seconds on $(B)/fuzz/corpus/NAME,
+# seeded from tests/fuzz/corpus/NAME (only read); crash inputs go to
+# $(B)/fuzz/crash-NAME-*.  make check runs each for a few seconds
+# (tests/fuzz/run.sh, which builds them with fuzz-build).
+FUZZ_CC    = clang
+FUZZ_TIME ?= 60
+FUZZ_SAN   = -fsanitize=address,undefined -fno-sanitize-recover=all \
+             -fno-omit-frame-pointer
+FUZZ_CFLAGS = -std=gnu11 -g -O1 -fPIC $(FUZZ_SAN) $(PKG_CFLAGS) \
+              -Ipam_mailuser -Itools -I$(B) -DMU_VERSION='"$(VERSION)"'
+FUZZ_NAMES = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN   = $(FUZZ_NAMES:%=$(B)/fuzz/%)
+FUZZ_LIB   = $(B)/fuzz/libmailuser.a
+# the core, and the import line parser (tools/import_parse.c, no SQLite)
+FUZZ_OBJ   = $(patsubst %.c,$(B)/fuzz/obj/%.o,$(CORE_SRC) \
+             $(wildcard tools/import_parse.c))
+
+.PHONY: fuzz fuzz-build
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	sh tests/fuzz/run.sh -t $(FUZZ_TIME) -k $(B)/fuzz/corpus -n $(B)
+
+# The core's own warnings are made errors by the cc build; here clang
+# only shows them.  The harnesses get -Werror.
+$(B)/fuzz/obj/%.o: %.c $(HDRS) $(PKG_FLAGS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(filter-out -Werror,$(WARN)) \
+	    -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_LIB): $(FUZZ_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_BIN): $(B)/fuzz/%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) \
+    $(FUZZ_LIB) $(HDRS) $(PKG_FLAGS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(WARN) -Itests/fuzz -fsanitize=fuzzer \
+	    -o $@ $< $(FUZZ_LIB) $(PKG_LIBS)
 
 asan:
 	$(MAKE) B=build/asan SAN=1 tests

@@ -63,6 +63,9 @@ static const struct opt opts[] = {
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
+/* Longest line of a configuration file, without its newline. */
+#define CONF_LINE (PATH_MAX + 126)
+
 void
 mu_config_defaults(struct mu_config *cfg)
 {
@@ -211,15 +214,16 @@ mu_config_set(struct mu_config *cfg, enum mu_origin origin,
 }
 
 /* Open a configuration file without following links and check that it
- * is a regular file of bounded size that only root or we can change. */
+ * is a regular file of bounded size that only root or we can change.
+ * *fdp is the open descriptor, or -1 for a missing optional file. */
 static int
 open_safely(const char *path, bool must_exist, const struct mu_log *log,
-	    FILE **out)
+	    int *fdp)
 {
 	struct stat sb;
 	int fd;
 
-	*out = NULL;
+	*fdp = -1;
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		if (errno == ENOENT && !must_exist)
@@ -246,14 +250,50 @@ open_safely(const char *path, bool must_exist, const struct mu_log *log,
 			MU_CONF_MAXSIZE);
 		goto fail;
 	}
-	if ((*out = fdopen(fd, "r")) == NULL) {
-		mu_logf(log, LOG_ERR, "%s: %s", path, strerror(errno));
-		goto fail;
-	}
+	*fdp = fd;
 	return MU_OK;
 fail:
 	close(fd);
 	return MU_E_CONFIG;
+}
+
+/* Read the whole file at fd into buf (MU_CONF_MAXSIZE bytes): a file
+ * that grew past the cap since open_safely looked is refused too. */
+static int
+read_capped(int fd, const char *path, char *buf, size_t *lenp,
+	    const struct mu_log *log)
+{
+	size_t len = 0;
+	ssize_t n;
+	char extra;
+
+	while (len < MU_CONF_MAXSIZE) {
+		n = read(fd, buf + len, MU_CONF_MAXSIZE - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			mu_logf(log, LOG_ERR, "%s: read error", path);
+			return MU_E_CONFIG;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len == MU_CONF_MAXSIZE) {
+		while ((n = read(fd, &extra, 1)) < 0 && errno == EINTR)
+			;
+		if (n < 0) {
+			mu_logf(log, LOG_ERR, "%s: read error", path);
+			return MU_E_CONFIG;
+		}
+		if (n > 0) {
+			mu_logf(log, LOG_ERR, "%s: larger than %d bytes", path,
+				MU_CONF_MAXSIZE);
+			return MU_E_CONFIG;
+		}
+	}
+	*lenp = len;
+	return MU_OK;
 }
 
 static char *
@@ -271,25 +311,38 @@ trim(char *s)
 }
 
 int
-mu_config_load(struct mu_config *cfg, const char *path, bool must_exist,
-	       const struct mu_log *log)
+mu_config_parse(struct mu_config *cfg, const char *buf, size_t len,
+		const char *path, const struct mu_log *log)
 {
-	char line[PATH_MAX + 128], where[PATH_MAX + 32];
-	FILE *f;
+	char line[CONF_LINE + 1], where[PATH_MAX + 32];
+	const char *nl;
+	size_t pos = 0, n;
 	unsigned lineno = 0;
-	int r, ret = MU_OK;
+	int ret = MU_OK;
 
-	if ((r = open_safely(path, must_exist, log, &f)) != MU_OK || f == NULL)
-		return r;
-	while (fgets(line, sizeof(line), f) != NULL) {
+	if (path == NULL)
+		path = "(configuration)";
+	if (buf == NULL)
+		len = 0;
+	while (pos < len) {
 		char *s, *eq, *key, *value;
 
+		nl = memchr(buf + pos, '\n', len - pos);
+		n = nl != NULL ? (size_t)(nl - (buf + pos)) : len - pos;
 		lineno++;
 		snprintf(where, sizeof(where), "%s:%u", path, lineno);
-		if (strchr(line, '\n') == NULL && !feof(f)) {
+		if (n > CONF_LINE) {
 			mu_logf(log, LOG_ERR, "%s: line too long", where);
 			ret = MU_E_CONFIG;
 			break;
+		}
+		memcpy(line, buf + pos, n);
+		line[n] = '\0';
+		pos += nl != NULL ? n + 1 : n;
+		if (strlen(line) != n) {
+			mu_logf(log, LOG_ERR, "%s: NUL byte in line", where);
+			ret = MU_E_CONFIG;
+			continue;
 		}
 		s = trim(line);
 		if (*s == '\0' || *s == '#')
@@ -307,12 +360,29 @@ mu_config_load(struct mu_config *cfg, const char *path, bool must_exist,
 		    MU_OK)
 			ret = MU_E_CONFIG;
 	}
-	if (ferror(f)) {
-		mu_logf(log, LOG_ERR, "%s: read error", path);
-		ret = MU_E_CONFIG;
-	}
-	fclose(f);
 	return ret;
+}
+
+int
+mu_config_load(struct mu_config *cfg, const char *path, bool must_exist,
+	       const struct mu_log *log)
+{
+	char *buf;
+	size_t len;
+	int fd, r;
+
+	if ((r = open_safely(path, must_exist, log, &fd)) != MU_OK || fd < 0)
+		return r;
+	if ((buf = malloc(MU_CONF_MAXSIZE)) == NULL) {
+		mu_logf(log, LOG_ERR, "%s: out of memory", path);
+		close(fd);
+		return MU_E_CONFIG;
+	}
+	if ((r = read_capped(fd, path, buf, &len, log)) == MU_OK)
+		r = mu_config_parse(cfg, buf, len, path, log);
+	close(fd);
+	free(buf);
+	return r;
 }
 
 /* Split "key=value" into a key buffer and a value pointer. */

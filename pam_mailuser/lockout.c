@@ -407,14 +407,21 @@ begin_write(sqlite3 *db)
 	return rc;
 }
 
-/* COMMIT, or ROLLBACK after an error; the first error code. */
+/* COMMIT, or after an error log it (with SQLite's message of that
+ * error, before the ROLLBACK replaces it) and ROLLBACK; the first error
+ * code. */
 static int
-end_write(sqlite3 *db, int rc)
+end_write(struct mu_store *st, int rc)
 {
+	sqlite3 *db = mu_store_db(st);
+
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		write_failed(st, rc);
+		if (!sqlite3_get_autocommit(db))
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	}
 	return rc;
 }
 
@@ -512,7 +519,15 @@ mu_attempt_record(struct mu_store *st, int64_t id, const char *source,
 			rc = touch(db, id, ls.all ? MU_SOURCE_ALL : source,
 				   now, p);
 	} else if (rc == SQLITE_OK && a->ok) {
-		rc = exec3(db, drop_row, id, source, now);
+		/* First the writes of a failure (a fingerprint row and the
+		 * counter), then undone: a success commits only when a
+		 * failure could have, also on a nearly full disk, and always
+		 * writes (an unchanged last_login alone would write nothing) */
+		rc = churn(db, id, now);
+		if (rc == SQLITE_OK)
+			rc = touch(db, id, source, now, p);
+		if (rc == SQLITE_OK)
+			rc = exec3(db, drop_row, id, source, now);
 		if (rc == SQLITE_OK)
 			rc = exec3(db, drop_fp, id, NULL, now);
 		if (rc == SQLITE_OK)
@@ -530,8 +545,7 @@ mu_attempt_record(struct mu_store *st, int64_t id, const char *source,
 				    &res->engaged_all, &res->engaged_until);
 	}
 out:
-	if ((rc = end_write(db, rc)) != SQLITE_OK) {
-		write_failed(st, rc);
+	if ((rc = end_write(st, rc)) != SQLITE_OK) {
 		memset(res, 0, sizeof(*res));
 		return MU_E_STORE;
 	}
@@ -602,9 +616,7 @@ mu_attempt_unknown(struct mu_store *st, const char *source, int64_t now,
 	if (rc == SQLITE_OK && p->deny_total != 0)
 		rc = total_in_window(db, -1, now, p->interval, &total);
 out:
-	if ((rc = end_write(db, rc)) != SQLITE_OK) {
-		write_failed(st, rc);
+	if ((rc = end_write(st, rc)) != SQLITE_OK)
 		return MU_E_STORE;
-	}
 	return MU_OK;
 }

@@ -69,6 +69,20 @@ int mu_config_set(struct mu_config *cfg, enum mu_origin origin,
 int mu_config_load(struct mu_config *cfg, const char *path, bool must_exist,
 		   const struct mu_log *log);
 
+/* Parse the text of a configuration file: the len bytes at buf (not
+ * necessarily NUL-terminated; buf may be NULL when len is 0), as lines
+ * ended by '\n' (the last one may lack it).  Blank lines and lines whose
+ * first non-blank is '#' are skipped; every other line is "key = value"
+ * (blanks around both, a trailing '\r' ignored) and goes through
+ * mu_config_set() with MU_FROM_FILE.  A line over PATH_MAX + 126 bytes
+ * stops the parse; a line without '=' or holding a NUL byte, and every
+ * refused option, is logged with "path:line" (path NULL: a placeholder)
+ * and the parse goes on.  Returns MU_OK, or MU_E_CONFIG when any line was
+ * refused (the good lines before and after it are applied).  Opens no
+ * file: mu_config_load() checks and reads the file, then calls this. */
+int mu_config_parse(struct mu_config *cfg, const char *buf, size_t len,
+		    const char *path, const struct mu_log *log);
+
 /* The module's way: defaults, then the file (conf= argument or
  * MU_CONF_DEFAULT), then the arguments over it, then mu_config_finish. */
 int mu_config_from_args(struct mu_config *cfg, int argc, const char **argv,

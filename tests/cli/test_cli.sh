@@ -59,7 +59,7 @@ t "-wal pre-created root:mail 0660" stat_is "$DB-wal" "660 root mail"
 t "-shm pre-created root:mail 0660" stat_is "$DB-shm" "660 root mail"
 t "schema applied (application_id, user_version)" \
     eq "$(sq 'PRAGMA application_id; PRAGMA user_version;' | tr '\n' ' ')" \
-    "1296848211 1 "
+    "1296848211 2 "
 t "database is in WAL mode" eq "$(sq 'PRAGMA journal_mode')" wal
 
 before=$(cksum <"$DB")
@@ -161,10 +161,10 @@ err_run "domain add of a bad name is refused" "invalid domain" \
     domain add 'bad_domain!'
 ok_run "domain add of a UTF-8 domain" domain add 'bücher.example'
 mu domain list --json
-t "domain list --json parses, UTF-8 intact" jqt \
-    'length == 2 and .[0].name == "bücher.example" and
-     .[1].name == "example.org" and .[1].disabled == false and
-     .[1].users == 0 and (.[1].created | test("^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} UTC$"))'
+t "domain list --json parses, the UTF-8 domain as its A-label" jqt \
+    'length == 2 and .[1].name == "xn--bcher-kva.example" and
+     .[0].name == "example.org" and .[0].disabled == false and
+     .[0].users == 0 and (.[0].created | test("^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} UTC$"))'
 ok_run "domain disable" domain disable example.org
 mu domain list --json
 t "domain list --json shows it disabled" jqt \
@@ -462,6 +462,52 @@ mu_in 'Hash-Drab-pw 5
 t "hash --cost out of range is refused" one_error "out of range"
 mu_in '' hash --password-stdin
 t "hash of an empty password is refused" one_error "empty password"
+
+# ---- international names -------------------------------------------------
+
+# bytes spelled out: NFC e-acute, its NFD form, u-umlaut, Cyrillic a
+NFC_JOSE=$(printf 'jos\303\251')
+NFD_JOSE=$(printf 'Jose\314\201')
+BUCHER=$(printf 'b\303\274cher.example')
+BUCHER_UP=$(printf 'B\303\234CHER.example')
+CYR_ALICE=$(printf '\320\260lice')
+
+ok_run "domain add of a U-label domain" domain add "$BUCHER"
+mu domain list
+t "domain list shows its A-label" out_has '^xn--bcher-kva\.example +0 +enabled'
+err_run "the upper-case U-label is the same domain" "already exists" \
+    domain add "$BUCHER_UP"
+err_run "the A-label is the same domain" "already exists" \
+    domain add XN--BCHER-KVA.example
+err_run "domain add of a bad A-label is refused" \
+    'invalid domain .*invalid A-label' domain add xn--zz.example
+err_run "domain add of an emoji domain is refused" \
+    'invalid domain .*not allowed in an internationalised domain' \
+    domain add "$(printf '\360\237\230\200.example')"
+mu_in 'Secret-pw 1
+' user add --password-stdin "$NFC_JOSE@$BUCHER"
+t "user add of a UTF-8 local part without utf8_local is refused" \
+    one_error 'invalid user name .*utf8_local is off'
+
+cp "$CONF" "$TMP/u8.conf"
+printf 'utf8_local = yes\n' >>"$TMP/u8.conf"
+chmod 0600 "$TMP/u8.conf"
+tool 'Secret-pw 1
+' -c "$TMP/u8.conf" user add --password-stdin "$NFD_JOSE@$BUCHER_UP"
+t "utf8_local: user add of an NFD name" succeeded
+tool - -c "$TMP/u8.conf" user list --json
+t "utf8_local: stored as NFC, lowercased, with the A-label" \
+    jqt ".[] | select(.name == \"$NFC_JOSE@xn--bcher-kva.example\")"
+tool 'Secret-pw 1
+' -c "$TMP/u8.conf" user add --password-stdin "$NFC_JOSE@$BUCHER"
+t "utf8_local: the NFC name is the same user" one_error "already exists"
+tool 'Secret-pw 1
+' -c "$TMP/u8.conf" user add --password-stdin "$CYR_ALICE@$BUCHER"
+t "utf8_local: a Cyrillic a in a Latin name is refused" \
+    one_error 'invalid user name .*more than one script'
+tool - -c "$TMP/u8.conf" user del "$NFD_JOSE@xn--bcher-kva.example"
+t "utf8_local: user del by the NFD name and the A-label" succeeded
+ok_run "domain del by the upper-case U-label" domain del "$BUCHER_UP"
 
 # ---- sanitizers ----------------------------------------------------------
 
