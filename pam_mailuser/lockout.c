@@ -293,26 +293,45 @@ total_in_window(sqlite3 *db, int64_t id, int64_t now, unsigned long interval,
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-/* The counting itself, inside the caller's transaction. */
+/*
+ * The counter of one attempt, inside the caller's transaction: the row of
+ * source read and written, and with deny_total the total read.  Counted,
+ * it is one more failure (mu_fail_next), which may engage a lock; not
+ * counted (a lock holds, a stale password repeated, a success about to
+ * reset the row), only its last failure time changes.  The statements are
+ * the same either way, so the time does not tell them apart.
+ */
 static int
 record(sqlite3 *db, int64_t id, const char *source, int64_t now,
-       const struct mu_fail_policy *p, bool *engaged, bool *all,
-       int64_t *until)
+       const struct mu_fail_policy *p, bool counted, bool *engaged,
+       bool *all, int64_t *until)
 {
 	struct mu_fail_row old, row;
 	bool exists;
 	int64_t total;
 	int rc;
 
+	*engaged = *all = false;
+	*until = 0;
 	if ((rc = row_get(db, id, source, &old, &exists)) != SQLITE_OK)
 		return rc;
-	*engaged = mu_fail_next(&old, exists, now, p->deny, p, &row);
-	*until = row.locked_until;
+	if (counted) {
+		*engaged = mu_fail_next(&old, exists, now, p->deny, p, &row);
+		*until = row.locked_until;
+	} else {
+		row = old;
+		if (!exists) {
+			row.count = 0;
+			row.first = now;
+			row.locked_until = 0;
+		}
+		row.last = now;
+	}
 	if ((rc = row_put(db, id, source, &row)) != SQLITE_OK ||
 	    p->deny_total == 0)
 		return rc;
 	if ((rc = total_in_window(db, id, now, p->interval, &total)) !=
-	    SQLITE_OK || total < (int64_t)p->deny_total)
+	    SQLITE_OK || !counted || total < (int64_t)p->deny_total)
 		return rc;
 	/* every source: one row with an empty source holds the lock */
 	if ((rc = row_get(db, id, MU_SOURCE_ALL, &old, &exists)) != SQLITE_OK)
@@ -442,31 +461,6 @@ exec3(sqlite3 *db, const char *sql, int64_t id, const char *text,
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-/* A refused attempt that is not counted (a lock holds, or a stale
- * password repeated): the row's last failure time, and the total read,
- * the work of record(). */
-static int
-touch(sqlite3 *db, int64_t id, const char *source, int64_t now,
-      const struct mu_fail_policy *p)
-{
-	struct mu_fail_row row;
-	int64_t total;
-	bool exists;
-	int rc;
-
-	if ((rc = row_get(db, id, source, &row, &exists)) != SQLITE_OK)
-		return rc;
-	if (!exists) {
-		row.count = 0;
-		row.first = now;
-	}
-	row.last = now;
-	if ((rc = row_put(db, id, source, &row)) != SQLITE_OK ||
-	    p->deny_total == 0)
-		return rc;
-	return total_in_window(db, id, now, p->interval, &total);
-}
-
 static int
 stale_add(sqlite3 *db, int64_t id, const char *digest, int64_t now)
 {
@@ -495,54 +489,45 @@ mu_attempt_record(struct mu_store *st, int64_t id, const char *source,
 	sqlite3 *db = mu_store_db(st);
 	struct mu_lock_state ls;
 	const char *fp = a->fp != NULL ? a->fp : "";
-	bool seen = false;
+	bool seen = false, refused, counted;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
 	if ((rc = begin_write(db)) != SQLITE_OK)
 		goto out;
+	/* Every attempt runs the statements of a counted failure: the lock
+	 * state, the fingerprints read and one written, the counter read
+	 * and written, the total read.  Only the values differ, so the
+	 * time does not tell a refusal's reason.  A success then undoes
+	 * them: it commits only when a failure could have, also on a
+	 * nearly full disk, and always writes something. */
 	rc = lock_state(db, id, source, now, &ls);
-	/* Every refusal runs the statements of a counted failure: the
-	 * fingerprint read and written, the counter read and written, the
-	 * total read.  Only the values differ, so the time does not tell
-	 * the reasons apart. */
-	if (rc == SQLITE_OK && !a->ok)
+	refused = ls.locked || !a->ok;
+	if (rc == SQLITE_OK)
 		rc = stale_seen(db, id, fp, &seen);
-	if (rc == SQLITE_OK && ls.locked) {
-		res->locked = true;
-		res->locked_all = ls.all;
-		res->locked_until = ls.until;
-		/* no fingerprint kept: a guess made during a lock must cost a
-		 * count when it is made again */
-		rc = churn(db, id, now);
-		if (rc == SQLITE_OK)
-			rc = touch(db, id, ls.all ? MU_SOURCE_ALL : source,
-				   now, p);
-	} else if (rc == SQLITE_OK && a->ok) {
-		/* First the writes of a failure (a fingerprint row and the
-		 * counter), then undone: a success commits only when a
-		 * failure could have, also on a nearly full disk, and always
-		 * writes (an unchanged last_login alone would write nothing) */
-		rc = churn(db, id, now);
-		if (rc == SQLITE_OK)
-			rc = touch(db, id, source, now, p);
-		if (rc == SQLITE_OK)
-			rc = exec3(db, drop_row, id, source, now);
+	/* counted: a refusal that no lock holds and that is not a repeat of
+	 * a recent wrong password; its fingerprint is kept.  A guess made
+	 * during a lock keeps none: it must cost a count when made again. */
+	counted = refused && !ls.locked && !seen;
+	if (rc == SQLITE_OK)
+		rc = counted && fp[0] != '\0' ? stale_add(db, id, fp, now) :
+		    churn(db, id, now);
+	if (rc == SQLITE_OK)
+		rc = record(db, id, ls.locked && ls.all ? MU_SOURCE_ALL :
+			    source, now, p, counted, &res->engaged,
+			    &res->engaged_all, &res->engaged_until);
+	if (rc == SQLITE_OK && !refused) {
+		rc = exec3(db, drop_row, id, source, now);
 		if (rc == SQLITE_OK)
 			rc = exec3(db, drop_fp, id, NULL, now);
 		if (rc == SQLITE_OK)
 			rc = exec3(db, login, id, NULL, now);
-	} else if (rc == SQLITE_OK) {
-		/* a repeat keeps the one fingerprint it has (the same
-		 * writes, nothing kept) */
-		rc = fp[0] != '\0' && !seen ? stale_add(db, id, fp, now) :
-		    churn(db, id, now);
-		res->counted = !seen;
-		if (rc == SQLITE_OK && seen)
-			rc = touch(db, id, source, now, p);
-		else if (rc == SQLITE_OK)
-			rc = record(db, id, source, now, p, &res->engaged,
-				    &res->engaged_all, &res->engaged_until);
+	}
+	res->counted = counted;
+	if (ls.locked) {
+		res->locked = true;
+		res->locked_all = ls.all;
+		res->locked_until = ls.until;
 	}
 out:
 	if ((rc = end_write(st, rc)) != SQLITE_OK) {
@@ -561,6 +546,11 @@ mu_attempt_unknown(struct mu_store *st, const char *source, int64_t now,
 	static const char put[] =
 	    "INSERT OR REPLACE INTO source_failures (source, count, "
 	    "first_fail, last_fail) VALUES (?1, ?2, ?3, ?4)";
+	static const char touch_none[] =
+	    "UPDATE failures SET last_fail = ?3 WHERE user_id = ?1 AND "
+	    "source = ?2";
+	struct mu_fail_row row;
+	bool exists;
 	int64_t total;
 	sqlite3 *db = mu_store_db(st);
 	struct mu_lock_state ls;
@@ -584,6 +574,11 @@ mu_attempt_unknown(struct mu_store *st, const char *source, int64_t now,
 				  NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = churn(db, -1, now);
+	/* and record()'s read and write of a counter row (none here) */
+	if (rc == SQLITE_OK)
+		rc = row_get(db, -1, source, &row, &exists);
+	if (rc == SQLITE_OK)
+		rc = exec3(db, touch_none, -1, source, now);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(db, get, -1, &s, NULL);
 	if (rc == SQLITE_OK)

@@ -20,6 +20,7 @@
 #include "mu_lockout.h"
 #include "mu_policy.h"
 #include "mu_log.h"
+#include "mu_pace.h"
 #include "mu_secret.h"
 #include "mu_source.h"
 #include "mu_store.h"
@@ -374,9 +375,6 @@ attempt(struct ctx *c, struct mu_store *st, const struct mu_user *u,
 			fmt_time(res.locked_until, when, sizeof(when)));
 		return MU_E_LOCKED;
 	}
-	if (!a.ok && !res.counted && lockout_on(&c->cfg))
-		mu_logf(&c->log, LOG_INFO, "user %s: same wrong password "
-			"again from %s: not counted", c->ename, src);
 	if (res.engaged)
 		mu_logf(&c->log, LOG_WARNING, "user %s: too many failures%s%s:"
 			" locked for %s until %s", c->ename,
@@ -384,14 +382,20 @@ attempt(struct ctx *c, struct mu_store *st, const struct mu_user *u,
 			res.engaged_all ? "" : src,
 			res.engaged_all ? "every source" : "that source",
 			fmt_time(res.engaged_until, when, sizeof(when)));
-	if (verified != MU_OK)
-		return verified;
-	if (state != MU_OK) {
+	/* one line of reason for every refusal (the same number of log
+	 * lines whatever the reason, like the same store work) */
+	if (a.ok)
+		return MU_OK;
+	if (!res.counted && lockout_on(&c->cfg))
+		mu_logf(&c->log, LOG_INFO, "user %s: same wrong password "
+			"again from %s: not counted", c->ename, src);
+	else if (verified != MU_OK)
+		mu_logf(&c->log, LOG_NOTICE, "user %s: wrong password from %s",
+			c->ename, src);
+	else
 		mu_logf(&c->log, LOG_NOTICE, "user %s: login refused: %s",
 			c->ename, why);
-		return MU_E_DISABLED;
-	}
-	return MU_OK;
+	return verified != MU_OK ? verified : MU_E_DISABLED;
 }
 
 /* Verify the password of a known user, asking again with try_first_pass
@@ -426,14 +430,23 @@ unknown_work(struct ctx *c, struct mu_store *st, const char *pw,
 	struct mu_fail_policy p = fail_policy(&c->cfg);
 	char source[MU_SOURCE_MAX + 1];
 
+	char src[sizeof(source) * 4];
+	int r = MU_OK;
+
 	mu_hash_dummy(pw, c->cfg.method, c->cfg.hash_cost);
 	if (stacked && c->cfg.try_first_pass &&
 	    get_password(c, true, &pw, &stacked) == PAM_SUCCESS)
 		mu_hash_dummy(pw, c->cfg.method, c->cfg.hash_cost);
-	if (st == NULL || !lockout_on(&c->cfg))
-		return MU_OK;
 	get_source(c, source, sizeof(source));
-	return mu_attempt_unknown(st, source, (int64_t)time(NULL), &p);
+	if (st != NULL && lockout_on(&c->cfg) &&
+	    (r = mu_attempt_unknown(st, source, (int64_t)time(NULL), &p)) !=
+	    MU_OK)
+		return r;
+	/* the reason line every refusal has; never the name, which may be
+	 * a password typed into the wrong field */
+	mu_logf(&c->log, LOG_NOTICE, "unknown name from %s",
+		mu_escape(src, sizeof(src), source));
+	return MU_OK;
 }
 
 /* Log a stored hash that can never verify: libxcrypt does not know its
@@ -452,19 +465,31 @@ check_hash(struct ctx *c, const struct mu_user *u)
 		c->ename);
 }
 
+/* Is r a refusal whose reason the time must not tell? */
+static bool
+is_refusal(int r)
+{
+	return r != MU_OK && r != MU_E_STORE && r != MU_E_NOMEM &&
+	    r != MU_E_CONFIG;
+}
+
 static int
 authenticate(struct ctx *c)
 {
+	/* per thread: the module may be loaded by a threaded server */
+	static _Thread_local struct mu_pace pace;
 	struct mu_store *st = NULL;
 	struct mu_user u;
 	char computed[MU_HASH_MAX] = "";
 	const char *pw;
 	bool stacked;
+	int64_t start;
 	int r;
 
 	memset(&u, 0, sizeof(u));
 	if ((r = get_password(c, false, &pw, &stacked)) != PAM_SUCCESS)
 		return r == PAM_CONV_AGAIN ? PAM_INCOMPLETE : r;
+	start = mu_now_ns();
 	if (c->name[0] == '\0') {
 		/* the store, if it opens, counts it for the source */
 		if (get_store(c, &st) != MU_OK)
@@ -496,6 +521,11 @@ out:
 		log_failure(c, r != MU_E_NOUSER && r != MU_E_BADNAME);
 	mu_user_wipe(&u);
 	mu_wipe(computed, sizeof(computed));
+	/* the store work and the log lines of every refusal are alike;
+	 * what is left (pages a cold connection reads, the CPU caches)
+	 * is evened out by pacing refusals to the slowest recent one */
+	if (is_refusal(r))
+		mu_pace_refusal(&pace, start);
 	return to_pam(r, PH_AUTH);
 }
 

@@ -48,6 +48,7 @@ VG="valgrind --quiet --error-exitcode=9 --leak-check=full --errors-for-leak-kind
 
 for b in build build/asan; do
 	suite "$b: unit" "$b/test_unit"
+	suite "$b: names" "$b/test_names"
 	suite "$b: module" "$b/test_module" "$b"
 	suite "$b: policy" "$b/test_policy"
 	suite "$b: lockout" "$b/test_lockout" "$b"
@@ -58,14 +59,23 @@ for b in build build/asan; do
 	suite "$b: cli lockout" sh tests/cli/test_lockout_cli.sh "$b"
 	suite "$b: cli policy" sh tests/cli/test_policy_cli.sh "$b"
 	suite "$b: cli progress" sh tests/cli/test_progress.sh "$b"
+	suite "$b: cli import batch" sh tests/cli/test_import_batch.sh "$b"
+	suite "$b: cli migrate" sh tests/cli/test_migrate.sh "$b"
 done
+# refusals alike by time: the optimised build only (a statistical test
+# that retries once; see tests/module/test_timing.c)
+suite "timing: sha512crypt" build/test_timing build sha512crypt
+suite "timing: yescrypt" env MU_TIMING_SAMPLES=250 build/test_timing build \
+    yescrypt
 suite "valgrind: unit" $VG build/test_unit
+suite "valgrind: names" $VG build/test_names
 suite "valgrind: module" $VG build/test_module build
 suite "valgrind: lockout" $VG build/test_lockout build
 suite "valgrind: policy" $VG build/test_policy
 # fewer concurrent rounds under valgrind (200 elsewhere): same cases
 suite "valgrind: passwd" env MU_TEST_ROUNDS=60 $VG build/test_passwd build
 suite "man pages" sh tests/lint_man.sh
+suite "fuzz: parsers, a few seconds each" sh tests/fuzz/run.sh build
 suite "install" sh tests/install.sh
 suite "build: flags and version" sh tests/build/test_flags.sh
 suite "build: from a 0700 directory" sh tests/build/test_private_dir.sh build

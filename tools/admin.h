@@ -96,6 +96,8 @@ void usage(const char *verb) __attribute__((noreturn));
 /* admin_store.c: creating, checking and opening the store */
 void cmd_init(struct admin *a, int argc, char **argv);
 void cmd_check(struct admin *a, int argc, char **argv);
+/* admin_migrate.c */
+void cmd_migrate(struct admin *a, int argc, char **argv);
 /* Open the store named by the configuration (mu_store_open) and return
  * its connection.  Exits with the core's message on failure. */
 sqlite3 *admin_open(struct admin *a);
@@ -239,11 +241,17 @@ void progress_end(struct progress *p, uint64_t count);
 
 /* Short write transactions: batch_begin is BEGIN IMMEDIATE, batch_commit
  * is COMMIT and adapts size (units per batch) so that one batch holds
- * the write lock for about 50 ms. */
+ * the write lock for about 50 ms; batch_begin first leaves the lock free
+ * for 25 ms or more after the last batch, so that waiting logins get
+ * in.  They replace the connection's WAL hook (progress.c). */
 struct batch {
 	int64_t size;		/* units to do in the next batch */
 	int64_t start;		/* CLOCK_MONOTONIC ns of batch_begin */
-	int64_t longest_ms;	/* longest batch so far */
+	int64_t released;	/* CLOCK_MONOTONIC ns the last batch let go
+				 * of the lock, 0 before the first */
+	int64_t gap_ms;		/* lock left free before the next batch */
+	int64_t longest_ms;	/* longest hold of the lock so far */
+	int64_t min_size, max_size;	/* sizes of the batches begun */
 	uint64_t batches;
 };
 void batch_init(struct batch *b);

@@ -30,11 +30,14 @@ until_fmt(sqlite3_stmt *s, int col, char *buf, size_t bufsz)
 	return time_fmt(sqlite3_column_int64(s, col), buf, bufsz);
 }
 
-/* failures [--json] [USER]: the counters, per user and source. */
+/* failures [--json] [USER]: the counters, per user and source.  The
+ * source is what the caller gave as PAM_RHOST (any bytes): escaped in the
+ * table (json_quote escapes it in JSON). */
 void
 cmd_failures(struct admin *a, int argc, char **argv)
 {
 	char name[MU_NAME_MAX + 1], first[32], last[32], until[32];
+	char src[MU_SOURCE_MAX * 4 + 1];
 	struct json arr, obj;
 	const char *u;
 	sqlite3_stmt *s;
@@ -81,7 +84,8 @@ cmd_failures(struct admin *a, int argc, char **argv)
 			       "SOURCE", "COUNT", "FIRST FAILURE",
 			       "LAST FAILURE", "LOCKED UNTIL");
 		printf("%-32s  %-20s  %5lld  %-23s  %-23s  %s%s\n",
-		       db_text(s, 0), all ? "(all sources)" : db_text(s, 1),
+		       db_text(s, 0), all ? "(all sources)" :
+		       mu_escape(src, sizeof(src), db_text(s, 1)),
 		       (long long)sqlite3_column_int64(s, 2), first, last,
 		       *u != '\0' ? u : "-",
 		       *u != '\0' && !locked ? " (over)" : "");

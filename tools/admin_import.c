@@ -1,281 +1,138 @@
 /*
  * mailuser-admin import --format pwdfile|dovecot|csv FILE|-
  *
- * The file is read one line at a time into a fixed buffer, every line is
- * checked and inserted inside one BEGIN IMMEDIATE transaction with
- * statements prepared once, so that memory stays flat whatever the size
- * of the file.  Each bad line is reported on standard error as
- * "FILE:LINE: [NAME: ]reason" and every line is checked even after a bad
- * one.  Then:
- *   - without --continue, any bad line rolls everything back (exit 1);
- *   - with --continue, the good lines are committed (exit 3 when lines
- *     were skipped, so that a script notices);
- *   - with --dry-run, everything is rolled back in any case.
+ * Two phases, so that no transaction holds the store's write lock for
+ * long (a login that must record a failure would wait, and be refused
+ * when it cannot record it):
  *
- * Duplicates need no set of names in memory: the users added by this
- * import are exactly those with an id above the largest id at the start
- * (ids grow by one), so a name that is found already is a duplicate in
- * the file when its id is above that mark, and an existing user
- * otherwise.
+ * 1. Checking.  The file is read one line at a time into a fixed buffer
+ *    and every line is parsed and checked (import_parse.c), then against
+ *    the store by reads only, inside one read transaction (which never
+ *    blocks a writer in WAL mode): the domain exists (or is noted for
+ *    --create-domains), the user does not.  The good rows (canonical
+ *    name and hash, never a csv password) are staged in a TEMP table,
+ *    which lives outside the database file (in SQLite's temporary file,
+ *    unlinked when it is made) and takes no lock on it; its UNIQUE name
+ *    finds the duplicates within the file.  Each bad line is reported on
+ *    standard error as "FILE:LINE: [NAME: ]reason" and every line is
+ *    checked even after a bad one.  Nothing is written to the store in
+ *    this phase: with --dry-run, or with bad lines and no --continue, the
+ *    command stops here (exit 1 when lines were bad).
  *
- * Hashes are kept as they are (crypt strings that mu_hash_method_name
- * knows; Dovecot's {CRYPT}, {SHA512-CRYPT}, {SHA256-CRYPT}, {BLF-CRYPT}
- * and {MD5-CRYPT} prefixes are removed).  A csv file with a password
- * column gets new hashes of the configured method, after the same
- * checks as "user passwd" unless --force.  Passwords are never printed,
- * and the line buffer and stdio's buffer are wiped.
+ * 2. Writing.  The staged rows are copied into users, in file order, by
+ *    short transactions of progress.c (about 50 ms of write lock each,
+ *    with a pause between them), each with the domains its users need
+ *    (--create-domains) and the audit rows of what it added; the first
+ *    also writes the "import" summary row, whose detail each one updates
+ *    ("in progress: N users, M domains so far"), the last with the final
+ *    counts.  A user or domain that another process created, or a domain
+ *    it deleted, after phase 1 checked it is reported like a bad line of
+ *    phase 1 and skipped (exit 3): the batches already written cannot be
+ *    rolled back.  Readers see the users of the batches committed so far.
+ *    An interrupted phase 2 leaves those batches, their audit rows and a
+ *    summary row that says "in progress"; the same import run again with
+ *    --continue adds the rest and reports the others as existing users.
+ *
+ * Memory stays flat whatever the size of the file: one line buffer, the
+ * page caches of the store and of the staging table (bounded), and the
+ * statements, prepared once.
+ *
+ * A csv file with a password column gets new hashes of the configured
+ * method, after the same checks as "user passwd" unless --force.
+ * Passwords are never printed, and the line buffer and stdio's buffer
+ * are wiped.
  */
 #include <err.h>
 #include <errno.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include "admin.h"
+#include "import_parse.h"
 #include "mu_error.h"
 #include "mu_hash.h"
 #include "mu_secret.h"
 #include "mu_username.h"
 
-#define LINE_MAX_IMPORT 4096	/* bytes of one line, without its end */
-#define MAX_FIELDS 16		/* fields looked at; more are counted */
-#define EXIT_PARTIAL 3		/* --continue skipped bad lines */
-#define PLACEHOLDER "*"		/* hash of a row that is never committed */
+#define EXIT_PARTIAL 3		/* bad lines were skipped */
+#define PLACEHOLDER "*"		/* hash of a row that is never written */
 
-enum fmt { F_PWDFILE, F_DOVECOT, F_CSV };
+/* The domain part of a canonical name, in SQL. */
+#define DOMAIN_OF(n) "substr(" n ", instr(" n ", '@') + 1)"
 
 struct importer {
 	struct admin *a;
 	sqlite3 *db;
 	const char *label;	/* file name for messages */
-	enum fmt fmt;
-	bool csv_password;	/* the csv file has a password column */
-	bool header_seen;
+	struct import_parser p;
 	char bare[MU_DOMAIN_MAX + 1];	/* domain for names without '@' */
-	int64_t base_id;	/* largest user id before the import */
 	int64_t now;
-	sqlite3_stmt *find_user, *find_domain, *add_domain, *add_user;
-	sqlite3_stmt *audit;	/* rows like the summary row's */
-	int64_t summary;	/* id of the "import" audit row */
+	/* phase 1 */
+	sqlite3_stmt *find_user, *find_domain, *note_domain, *stage;
 	char dom[MU_DOMAIN_MAX + 1];	/* last domain looked up */
-	int64_t dom_id;
-	unsigned long line, added, domains, bad;
-	char buf[LINE_MAX_IMPORT + 2];
+	int dom_state;		/* of dom: 1 exists, 0 to create, -1 none */
+	unsigned long line, staged, domains, bad;
+	bool sized;		/* the file is a regular file */
+	/* phase 2 */
+	int64_t summary;	/* id of the "import" audit row */
+	unsigned long added, domains_added;
+	char buf[IMPORT_LINE_MAX + 2];
 };
 
-static enum fmt
+/* stdio's buffer for the file: it holds csv passwords too */
+static char iobuf[65536];
+
+/* Wipe what may hold passwords of the file: before any exit. */
+static void
+wipe_input(struct importer *im)
+{
+	mu_wipe(im->buf, sizeof(im->buf));
+	mu_wipe(iobuf, sizeof(iobuf));
+}
+
+static enum import_fmt
 format_arg(const char *s)
 {
 	if (s == NULL)
 		errx(EXIT_USAGE, "import: --format is required (pwdfile, "
 		     "dovecot or csv)");
 	if (strcmp(s, "pwdfile") == 0)
-		return F_PWDFILE;
+		return IMPORT_PWDFILE;
 	if (strcmp(s, "dovecot") == 0)
-		return F_DOVECOT;
+		return IMPORT_DOVECOT;
 	if (strcmp(s, "csv") == 0)
-		return F_CSV;
+		return IMPORT_CSV;
 	errx(EXIT_USAGE, "import: --format must be pwdfile, dovecot or csv");
 }
 
-/* ---- reading ---------------------------------------------------------- */
-
-enum rec { REC_OK, REC_EOF, REC_LONG, REC_NUL };
-
 /* Read one line (LF or CRLF ended; the last one may lack its end) into
- * buf (LINE_MAX_IMPORT + 2 bytes) without its end.  A longer line is
- * read to its end and refused. */
-static enum rec
+ * buf (IMPORT_LINE_MAX + 2 bytes) without its end.  A longer line is
+ * read to its end and given as IMPORT_LINE_MAX + 1 bytes, which the
+ * parser refuses.  false at the end of the file. */
+static bool
 read_line(FILE *f, char *buf, size_t *len)
 {
 	size_t n = 0;
-	bool nul = false, toolong = false;
+	bool toolong = false;
 	int c;
 
 	while ((c = getc_unlocked(f)) != EOF && c != '\n') {
-		if (c == '\0')
-			nul = true;
-		if (n < LINE_MAX_IMPORT + 1)
+		if (n < IMPORT_LINE_MAX + 1)
 			buf[n++] = (char)c;
 		else
 			toolong = true;
 	}
 	if (c == EOF && n == 0)
-		return REC_EOF;
-	if (n > 0 && buf[n - 1] == '\r')
+		return false;
+	if (!toolong && n > 0 && buf[n - 1] == '\r')
 		n--;
-	if (n > LINE_MAX_IMPORT)
-		toolong = true;
 	buf[n] = '\0';
 	*len = n;
-	if (toolong)
-		return REC_LONG;
-	return nul ? REC_NUL : REC_OK;
+	return true;
 }
-
-/* Split line at every sep, in place.  Returns the number of fields; the
- * first MAX_FIELDS are stored. */
-static int
-split(char *line, char sep, char **fields)
-{
-	char *p = line, *q;
-	int n = 0;
-
-	for (;;) {
-		if (n < MAX_FIELDS)
-			fields[n] = p;
-		n++;
-		if ((q = strchr(p, sep)) == NULL)
-			return n;
-		*q = '\0';
-		p = q + 1;
-	}
-}
-
-/* Split an RFC 4180 record in place: fields separated by commas, a
- * field in double quotes may hold commas and doubled quotes.  A record
- * is one line (no field here can hold a line break).  Returns the number
- * of fields, or -1 with *why. */
-static int
-split_csv(char *line, char **fields, const char **why)
-{
-	char *r = line, *w, *start, end;
-	int n = 0;
-
-	for (;;) {
-		start = w = r;
-		if (*r == '"') {
-			for (r++;; r++) {
-				if (*r == '\0') {
-					*why = "unterminated quoted field "
-					       "(a field cannot span lines)";
-					return -1;
-				}
-				if (*r == '"' && r[1] != '"')
-					break;
-				if (*r == '"')
-					r++;
-				*w++ = *r;
-			}
-			r++;
-			if (*r != ',' && *r != '\0') {
-				*why = "text after a closing quote";
-				return -1;
-			}
-		} else {
-			for (; *r != ',' && *r != '\0'; r++, w++) {
-				if (*r == '"') {
-					*why = "quote in an unquoted field";
-					return -1;
-				}
-				*w = *r;
-			}
-		}
-		end = *r;
-		*w = '\0';
-		if (n < MAX_FIELDS)
-			fields[n] = start;
-		n++;
-		if (end == '\0')
-			return n;
-		r++;
-	}
-}
-
-/* ---- checking --------------------------------------------------------- */
-
-/* Dovecot schemes whose values are crypt(3) strings, and the prefix the
- * string must then have ("" for any). */
-static const struct {
-	const char *scheme, *prefix;
-} schemes[] = {
-	{ "CRYPT", "" }, { "SHA512-CRYPT", "$6$" }, { "SHA256-CRYPT", "$5$" },
-	{ "BLF-CRYPT", "$2" }, { "MD5-CRYPT", "$1$" },
-};
-
-/* Lengths of the last '$' field (the hash proper) of the common
- * methods: a cut-off hash, a frequent mistake when moving users, never
- * verifies. */
-static const struct {
-	const char *prefix;
-	size_t len;
-} tails[] = {
-	{ "$y$", 43 }, { "$gy$", 43 }, { "$7$", 43 }, { "$6$", 86 },
-	{ "$5$", 43 }, { "$1$", 22 }, { "$2a$", 53 }, { "$2b$", 53 },
-	{ "$2x$", 53 }, { "$2y$", 53 },
-};
-
-/* Why a stored hash string is refused, or NULL. */
-static const char *
-hash_problem(const char *h)
-{
-	const unsigned char *p;
-	const char *tail;
-	size_t i;
-
-	if (*h == '\0')
-		return "empty hash";
-	if (*h == '!' || *h == '*')
-		return "locked or disabled hash (starts with '!' or '*')";
-	if (strlen(h) >= MU_HASH_MAX)
-		return "hash too long";
-	for (p = (const unsigned char *)h; *p != '\0'; p++)
-		if (*p <= 0x20 || *p >= 0x7f || *p == ':')
-			return "bad character in the hash";
-	if (strcmp(mu_hash_method_name(h), "invalid") == 0)
-		return "unknown hash method (not a crypt(3) string)";
-	tail = strrchr(h, '$');
-	for (i = 0; i < sizeof(tails) / sizeof(tails[0]); i++)
-		if (strncmp(h, tails[i].prefix, strlen(tails[i].prefix)) == 0 &&
-		    (tail == NULL || strlen(tail + 1) != tails[i].len ||
-		     strspn(tail + 1, "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			    "abcdefghijklmnopqrstuvwxyz") != tails[i].len))
-			return "malformed hash (wrong length for its method)";
-	return NULL;
-}
-
-/* The crypt string of a Dovecot password field, or NULL with *why. */
-static const char *
-dovecot_hash(char *field, const char **why)
-{
-	static char msg[160];
-	char *close;
-	size_t i;
-
-	if (*field != '{')
-		return field;	/* passwd-file's default scheme: CRYPT */
-	if ((close = strchr(field, '}')) == NULL) {
-		*why = "unterminated {SCHEME} prefix";
-		return NULL;
-	}
-	*close = '\0';
-	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
-		if (strcasecmp(field + 1, schemes[i].scheme) == 0)
-			break;
-	if (i == sizeof(schemes) / sizeof(schemes[0])) {
-		snprintf(msg, sizeof(msg), "unsupported scheme {%.40s}: only "
-			 "crypt(3) schemes can be imported", field + 1);
-		for (i = 0; msg[i] != '\0'; i++)	/* printable */
-			if ((unsigned char)msg[i] < 0x20 ||
-			    (unsigned char)msg[i] >= 0x7f)
-				msg[i] = '?';
-		*why = msg;
-		return NULL;
-	}
-	if (strncmp(close + 1, schemes[i].prefix,
-		    strlen(schemes[i].prefix)) != 0) {
-		snprintf(msg, sizeof(msg), "{%s} scheme with a hash of another "
-			 "method", schemes[i].scheme);
-		*why = msg;
-		return NULL;
-	}
-	return close + 1;
-}
-
-/* ---- the store -------------------------------------------------------- */
 
 static void
 reset(sqlite3_stmt *s)
@@ -284,91 +141,45 @@ reset(sqlite3_stmt *s)
 	sqlite3_clear_bindings(s);
 }
 
-/* Id of a canonical domain (cached for runs of one domain), -1 if none. */
-static int64_t
-domain_id(struct importer *im, const char *d)
-{
-	if (im->dom_id >= 0 && strcmp(d, im->dom) == 0)
-		return im->dom_id;
-	db_bind_text(im->find_domain, 1, d);
-	im->dom_id = db_step(im->find_domain) ?
-	    sqlite3_column_int64(im->find_domain, 0) : -1;
-	reset(im->find_domain);
-	snprintf(im->dom, sizeof(im->dom), "%s", d);
-	return im->dom_id;
-}
-
-static int64_t
-add_domain(struct importer *im, const char *d)
-{
-	db_bind_text(im->add_domain, 1, d);
-	db_bind_int(im->add_domain, 2, im->now);
-	while (db_step(im->add_domain))
-		;
-	reset(im->add_domain);
-	im->dom_id = sqlite3_last_insert_rowid(im->db);
-	snprintf(im->dom, sizeof(im->dom), "%s", d);
-	audit_copy(im->audit, im->summary, "domain add", d, "import");
-	im->domains++;
-	return im->dom_id;
-}
-
-/* Id of a user, or -1. */
-static int64_t
-find_user(struct importer *im, const char *name)
-{
-	int64_t id = -1;
-
-	db_bind_text(im->find_user, 1, name);
-	if (db_step(im->find_user))
-		id = sqlite3_column_int64(im->find_user, 0);
-	reset(im->find_user);
-	return id;
-}
-
 static void
-add_user(struct importer *im, const char *name, int64_t did,
-	 const char *hash)
-{
-	db_bind_text(im->add_user, 1, name);
-	db_bind_int(im->add_user, 2, did);
-	db_bind_text(im->add_user, 3, hash);
-	db_bind_int(im->add_user, 4, im->now);
-	while (db_step(im->add_user))
-		;
-	reset(im->add_user);
-	audit_copy(im->audit, im->summary, "user add", name, "import");
-	im->added++;
-}
-
-/* ---- one line --------------------------------------------------------- */
-
-static void
-bad_line(struct importer *im, const char *name, const char *why)
+bad_line(struct importer *im, unsigned long line, const char *name,
+	 const char *why)
 {
 	char esc[MU_NAME_MAX * 4 + 16];
 
 	im->bad++;
 	if (name != NULL)
-		warnx("%s:%lu: %s: %s", im->label, im->line,
+		warnx("%s:%lu: %s: %s", im->label, line,
 		      mu_escape(esc, sizeof(esc), name), why);
 	else
-		warnx("%s:%lu: %s", im->label, im->line, why);
+		warnx("%s:%lu: %s", im->label, line, why);
 }
 
-/* The header of a csv file: "address,hash" or "address,password". */
-static void
-csv_header(struct importer *im, char **f, int n)
+/* ---- phase 1: checking ------------------------------------------------- */
+
+/* Whether domain d exists (1), is to be created by this import (0) or
+ * is missing (-1); cached for runs of one domain. */
+static int
+domain_state(struct importer *im, const char *d)
 {
-	if (n == 2 && strcasecmp(f[0], "address") == 0 &&
-	    (strcasecmp(f[1], "hash") == 0 ||
-	     strcasecmp(f[1], "password") == 0)) {
-		im->csv_password = strcasecmp(f[1], "password") == 0;
-		im->header_seen = true;
-		return;
-	}
-	errx(1, "%s:%lu: the first line must be the header \"address,hash\" "
-	     "or \"address,password\"", im->label, im->line);
+	if (im->dom[0] != '\0' && strcmp(d, im->dom) == 0)
+		return im->dom_state;
+	snprintf(im->dom, sizeof(im->dom), "%s", d);
+	db_bind_text(im->find_domain, 1, d);
+	im->dom_state = db_step(im->find_domain) ? 1 : -1;
+	reset(im->find_domain);
+	return im->dom_state;
+}
+
+static bool
+user_exists(struct importer *im, const char *name)
+{
+	bool found;
+
+	db_bind_text(im->find_user, 1, name);
+	found = db_step(im->find_user);
+	reset(im->find_user);
+	return found;
 }
 
 /* A new hash for a csv password into hash, or a reason. */
@@ -380,7 +191,7 @@ hash_password(struct importer *im, const char *name, const char *pw,
 
 	if (password_check(pw, name, im->a->o.force, &why) != MU_OK)
 		return why != NULL ? why : "password refused";
-	/* rows that will be rolled back need no real hash */
+	/* rows that will never be written need no real hash */
 	if (im->a->o.dry_run || (im->bad > 0 && !im->a->o.cont))
 		snprintf(hash, hashsz, PLACEHOLDER);
 	else
@@ -388,151 +199,378 @@ hash_password(struct importer *im, const char *name, const char *pw,
 	return NULL;
 }
 
+/* Check one user of the file against the store and stage it. */
 static void
-import_line(struct importer *im, size_t len)
+check_user(struct importer *im, struct import_rec *rec)
 {
-	char *f[MAX_FIELDS], name[MU_NAME_MAX + 1], hash[MU_HASH_MAX];
-	const char *why = NULL, *h = NULL, *domain;
-	int n, want_max;
-	int64_t id, did;
+	char hash[MU_HASH_MAX];
+	const char *why = NULL, *h = rec->secret;
+	int state;
 
-	if (len == 0)
-		return;		/* blank lines are skipped */
-	if (!mu_utf8_valid(im->buf, len)) {
-		bad_line(im, NULL, "not valid UTF-8");
-		return;
-	}
-	if (im->fmt == F_CSV) {
-		if ((n = split_csv(im->buf, f, &why)) < 0) {
-			bad_line(im, NULL, why);
-			return;
-		}
-		if (!im->header_seen) {
-			csv_header(im, f, n);
-			return;
-		}
-		want_max = 2;
-	} else {
-		if (im->buf[0] == '#')
-			return;		/* a comment, as Dovecot has them */
-		n = split(im->buf, ':', f);
-		/* Dovecot: user:password[:uid:gid:gecos:home:shell:extra],
-		 * extra fields may hold more colons */
-		want_max = im->fmt == F_DOVECOT ? INT32_MAX : 2;
-	}
-	if (n < 2 || n > want_max) {
-		bad_line(im, NULL, im->fmt == F_DOVECOT ?
-			 "wrong field count (expected user:password[:...])" :
-			 im->fmt == F_CSV ? "wrong field count (expected 2)" :
-			 "wrong field count (expected user:hash)");
-		return;
-	}
-	if (strchr(f[0], '@') == NULL && im->bare[0] == '\0') {
-		bad_line(im, f[0], "name without @domain (use --domain)");
-		return;
-	}
-	if (mu_canon(f[0], im->bare, mu_config_canon_flags(&im->a->cfg), name,
-		     &why) != MU_OK) {
-		bad_line(im, f[0], why);
-		return;
-	}
-	if (im->fmt == F_DOVECOT && (h = dovecot_hash(f[1], &why)) == NULL) {
-		bad_line(im, name, why);
-		return;
-	}
-	if (im->fmt == F_CSV && im->csv_password) {
-		why = hash_password(im, name, f[1], hash, sizeof(hash));
+	if (rec->is_password) {
+		if ((why = hash_password(im, rec->name, rec->secret, hash,
+					 sizeof(hash))) != NULL)
+			goto bad;
 		h = hash;
-	} else {
-		if (h == NULL)
-			h = f[1];
-		why = hash_problem(h);
 	}
-	if (why != NULL) {
-		bad_line(im, name, why);
-		goto out;
+	state = domain_state(im, strchr(rec->name, '@') + 1);
+	if (state < 0 && !im->a->o.create_domains) {
+		why = "no such domain (add it first, or use --create-domains)";
+		goto bad;
 	}
-	domain = strchr(name, '@') + 1;
-	if ((did = domain_id(im, domain)) < 0) {
-		if (!im->a->o.create_domains) {
-			bad_line(im, name, "no such domain (add it first, or "
-				 "use --create-domains)");
-			goto out;
-		}
-		did = add_domain(im, domain);
-	} else if ((id = find_user(im, name)) >= 0) {
-		bad_line(im, name, id > im->base_id ?
-			 "duplicate of an earlier line of the file" :
-			 "user already exists");
-		goto out;
+	if (state > 0 && user_exists(im, rec->name)) {
+		why = "user already exists";
+		goto bad;
 	}
-	add_user(im, name, did, h);
-out:
+	db_bind_int(im->stage, 1, (int64_t)im->line);
+	db_bind_text(im->stage, 2, rec->name);
+	db_bind_text(im->stage, 3, h);
+	while (db_step(im->stage))
+		;
+	reset(im->stage);
+	if (sqlite3_changes(im->db) == 0) {
+		why = "duplicate of an earlier line of the file";
+		goto bad;
+	}
+	im->staged++;
+	if (state < 0) {	/* the first user of a new domain */
+		db_bind_text(im->note_domain, 1, im->dom);
+		while (db_step(im->note_domain))
+			;
+		reset(im->note_domain);
+		im->domains += (unsigned long)sqlite3_changes(im->db);
+		im->dom_state = 0;
+	}
 	mu_wipe(hash, sizeof(hash));
+	return;
+bad:
+	mu_wipe(hash, sizeof(hash));
+	bad_line(im, im->line, rec->name, why);
 }
 
-/* ---- the command ------------------------------------------------------ */
+static void
+check_line(struct importer *im, size_t len)
+{
+	struct import_rec rec;
+	const char *why;
+
+	switch (import_parse_line(&im->p, im->buf, len, &rec, &why)) {
+	case IMPORT_USER:
+		check_user(im, &rec);
+		break;
+	case IMPORT_BAD:
+		bad_line(im, im->line, rec.who, why);
+		break;
+	case IMPORT_FATAL:
+		wipe_input(im);
+		errx(1, "%s:%lu: %s", im->label, im->line, why);
+	default:
+		break;
+	}
+	mu_wipe(&rec, sizeof(rec));
+}
 
 static void
-prepare(struct importer *im)
+stage_prepare(struct importer *im)
 {
-	sqlite3_stmt *s;
-
-	s = db_prepare(im->db, "SELECT coalesce(max(id), 0) FROM users");
-	im->base_id = db_step(s) ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_finalize(s);
-	if (im->base_id == INT64_MAX)
-		errx(1, "import: user ids are exhausted");
-	im->find_user = db_prepare(im->db, "SELECT id FROM users WHERE "
+	/* the staging table in SQLite's temporary file, never in memory
+	 * whole; its cache bounded like the store's */
+	db_exec(im->db, "PRAGMA temp_store = FILE");
+	db_exec(im->db, "PRAGMA main.cache_size = -32768");
+	db_exec(im->db, "PRAGMA temp.cache_size = -32768");
+	db_exec(im->db, "CREATE TEMP TABLE import_stage (id INTEGER PRIMARY "
+		"KEY, line INTEGER NOT NULL, name TEXT NOT NULL UNIQUE, hash "
+		"TEXT NOT NULL)");
+	db_exec(im->db, "CREATE TEMP TABLE import_domains (name TEXT PRIMARY "
+		"KEY) WITHOUT ROWID");
+	im->find_user = db_prepare(im->db, "SELECT 1 FROM main.users WHERE "
 				   "name = ?1");
-	im->find_domain = db_prepare(im->db, "SELECT id FROM domains WHERE "
-				     "name = ?1");
-	im->add_domain = db_prepare(im->db, "INSERT INTO domains (name, "
-				    "created) VALUES (?1, ?2)");
-	im->add_user = db_prepare(im->db, "INSERT INTO users (name, "
-				  "domain_id, hash, pw_changed, created) "
-				  "VALUES (?1, ?2, ?3, ?4, ?4)");
-	im->dom_id = -1;
-	/* the summary row first; its detail gets the counts at the end */
-	im->summary = db_audit_first(im->db, "import", NULL, "started");
-	im->audit = audit_copy_prepare(im->db);
+	im->find_domain = db_prepare(im->db, "SELECT 1 FROM main.domains "
+				     "WHERE name = ?1");
+	im->note_domain = db_prepare(im->db, "INSERT INTO temp.import_domains "
+				     "(name) VALUES (?1) ON CONFLICT DO "
+				     "NOTHING");
+	im->stage = db_prepare(im->db, "INSERT INTO temp.import_stage (line, "
+			       "name, hash) VALUES (?1, ?2, ?3) ON CONFLICT "
+			       "DO NOTHING");
 }
 
+/* Phase 1 over the whole file. */
 static void
-finish(struct importer *im)
+check_file(struct importer *im, FILE *f)
 {
+	struct progress pr;
+	struct stat sb;
+	uint64_t bytes = 0;
+	size_t len;
+
+	stage_prepare(im);
+	/* one read transaction on the store (writes go to temp only): one
+	 * view of it, and no cache dropped whenever a login writes */
+	db_exec(im->db, "BEGIN");
+	/* the estimate of the time left needs the size: a regular file */
+	im->sized = fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode);
+	progress_begin(&pr, "import", "lines", im->sized ?
+		       (uint64_t)sb.st_size : 0);
+	while (read_line(f, im->buf, &len)) {
+		im->line++;
+		bytes += len + 1;
+		progress_update(&pr, im->line, bytes);
+		check_line(im, len);
+		if (im->p.csv_password)
+			mu_wipe(im->buf, len + 1);
+	}
+	if (ferror(f)) {
+		wipe_input(im);
+		err(1, "%s", im->label);
+	}
+	progress_end(&pr, im->line);
+	db_exec(im->db, "COMMIT");
 	sqlite3_finalize(im->find_user);
 	sqlite3_finalize(im->find_domain);
-	sqlite3_finalize(im->add_domain);
-	sqlite3_finalize(im->add_user);
-	sqlite3_finalize(im->audit);
+	sqlite3_finalize(im->note_domain);
+	sqlite3_finalize(im->stage);
+}
+
+/* ---- phase 2: writing -------------------------------------------------- */
+
+struct writer {
+	sqlite3_stmt *max_user, *max_domain, *add_domains, *audit_domains;
+	sqlite3_stmt *conflicts, *add_users, *audit_users, *summary;
+};
+
+static void
+writer_prepare(struct importer *im, struct writer *w)
+{
+	sqlite3 *db = im->db;
+
+	w->max_user = db_prepare(db, "SELECT coalesce(max(id), 0) FROM "
+				 "main.users");
+	w->max_domain = db_prepare(db, "SELECT coalesce(max(id), 0) FROM "
+				   "main.domains");
+	/* the domains of the batch's users that are missing, in the order
+	 * of their first user */
+	w->add_domains = db_prepare(db, "INSERT INTO main.domains (name, "
+				    "created) SELECT " DOMAIN_OF("s.name")
+				    " AS d, ?3 FROM temp.import_stage s WHERE "
+				    "s.id > ?1 AND s.id <= ?2 AND NOT EXISTS "
+				    "(SELECT 1 FROM main.domains x WHERE "
+				    "x.name = " DOMAIN_OF("s.name") ") GROUP "
+				    "BY d ORDER BY min(s.id)");
+	w->audit_domains = db_prepare(db, "INSERT INTO main.audit (at, uid, "
+				      "actor, tool, action, account, detail) "
+				      "SELECT a.at, a.uid, a.actor, a.tool, "
+				      "'domain add', d.name, 'import' FROM "
+				      "main.audit a, main.domains d WHERE "
+				      "a.id = ?1 AND d.id > ?2 ORDER BY d.id");
+	/* the rows of the range that add_users skipped: their user was
+	 * there already (id up to ?3), or their domain was not */
+	w->conflicts = db_prepare(db, "SELECT s.line, s.name, u.id IS NOT "
+				  "NULL FROM temp.import_stage s LEFT JOIN "
+				  "main.users u ON u.name = s.name WHERE "
+				  "s.id > ?1 AND s.id <= ?2 AND (u.id IS NULL "
+				  "OR u.id <= ?3) ORDER BY s.id");
+	w->add_users = db_prepare(db, "INSERT INTO main.users (name, "
+				  "domain_id, hash, pw_changed, created) "
+				  "SELECT s.name, d.id, s.hash, ?3, ?3 FROM "
+				  "temp.import_stage s JOIN main.domains d ON "
+				  "d.name = " DOMAIN_OF("s.name") " WHERE "
+				  "s.id > ?1 AND s.id <= ?2 AND NOT EXISTS "
+				  "(SELECT 1 FROM main.users u WHERE u.name = "
+				  "s.name) ORDER BY s.id");
+	w->audit_users = db_prepare(db, "INSERT INTO main.audit (at, uid, "
+				    "actor, tool, action, account, detail) "
+				    "SELECT a.at, a.uid, a.actor, a.tool, "
+				    "'user add', u.name, 'import' FROM "
+				    "main.audit a, main.users u WHERE a.id = "
+				    "?1 AND u.id > ?2 ORDER BY u.id");
+	w->summary = db_prepare(db, "UPDATE main.audit SET detail = ?1 WHERE "
+				"id = ?2");
+}
+
+static void
+writer_finish(struct writer *w)
+{
+	sqlite3_finalize(w->max_user);
+	sqlite3_finalize(w->max_domain);
+	sqlite3_finalize(w->add_domains);
+	sqlite3_finalize(w->audit_domains);
+	sqlite3_finalize(w->conflicts);
+	sqlite3_finalize(w->add_users);
+	sqlite3_finalize(w->audit_users);
+	sqlite3_finalize(w->summary);
+}
+
+static int64_t
+max_id(sqlite3_stmt *s)
+{
+	int64_t id = db_step(s) ? sqlite3_column_int64(s, 0) : 0;
+
+	sqlite3_reset(s);
+	return id;
+}
+
+/* Run s, a statement with ?1 and ?2 (and ?3 when now is not -1), to its
+ * end; the number of rows it changed. */
+static int64_t
+run_range(sqlite3_stmt *s, int64_t p1, int64_t p2, int64_t now)
+{
+	db_bind_int(s, 1, p1);
+	db_bind_int(s, 2, p2);
+	if (now >= 0)
+		db_bind_int(s, 3, now);
+	while (db_step(s))
+		;
+	reset(s);
+	return sqlite3_changes(sqlite3_db_handle(s));
+}
+
+/* The rows of staging ids lo+1 .. hi, inside a batch. */
+static void
+write_range(struct importer *im, struct writer *w, int64_t lo, int64_t hi)
+{
+	int64_t mark, n;
+
+	if (im->a->o.create_domains) {
+		mark = max_id(w->max_domain);
+		if ((n = run_range(w->add_domains, lo, hi, im->now)) > 0) {
+			(void)run_range(w->audit_domains, im->summary, mark,
+					-1);
+			im->domains_added += (unsigned long)n;
+		}
+	}
+	mark = max_id(w->max_user);
+	if ((n = run_range(w->add_users, lo, hi, im->now)) > 0) {
+		(void)run_range(w->audit_users, im->summary, mark, -1);
+		im->added += (unsigned long)n;
+	}
+	if (n == hi - lo)	/* staging ids have no gaps */
+		return;
+	/* what another process changed after phase 1 checked it */
+	db_bind_int(w->conflicts, 1, lo);
+	db_bind_int(w->conflicts, 2, hi);
+	db_bind_int(w->conflicts, 3, mark);
+	while (db_step(w->conflicts))
+		bad_line(im, (unsigned long)sqlite3_column_int64(w->conflicts,
+								 0),
+			 db_text(w->conflicts, 1),
+			 sqlite3_column_int(w->conflicts, 2) ?
+			 "user already exists (added by another process "
+			 "during the import)" : "no such domain (deleted by "
+			 "another process during the import)");
+	reset(w->conflicts);
+}
+
+/* Phase 2: the staged rows into the store, batch by batch. */
+static void
+write_all(struct importer *im)
+{
+	char detail[256];
+	struct progress pr;
+	struct writer w;
+	struct batch b;
+	sqlite3_stmt *s;
+	int64_t last, lo = 0, hi;
+
+	s = db_prepare(im->db, "SELECT coalesce(max(id), 0) FROM "
+		       "temp.import_stage");
+	last = max_id(s);
+	sqlite3_finalize(s);
+	writer_prepare(im, &w);
+	/* an estimate for a file, none for standard input, as in phase 1 */
+	progress_begin(&pr, "import, writing", "users", im->sized ?
+		       (uint64_t)last : 0);
+	batch_init(&b);
+	do {
+		batch_begin(&b, im->db);
+		if (b.batches == 0)
+			im->summary = db_audit_first(im->db, "import", NULL,
+						     "started");
+		hi = last - lo > b.size ? lo + b.size : last;
+		write_range(im, &w, lo, hi);
+		snprintf(detail, sizeof(detail), "format %s, %s%lu users, "
+			 "%lu domains%s", im->a->o.format, hi < last ?
+			 "in progress: " : "", im->added, im->domains_added,
+			 hi < last ? " so far" : "");
+		if (hi == last)
+			snprintf(detail + strlen(detail), sizeof(detail) -
+				 strlen(detail), ", %lu bad lines skipped",
+				 im->bad);
+		db_bind_text(w.summary, 1, detail);
+		db_bind_int(w.summary, 2, im->summary);
+		while (db_step(w.summary))
+			;
+		reset(w.summary);
+		batch_commit(&b, im->db);
+		lo = hi;
+		progress_update(&pr, im->added, (uint64_t)lo);
+	} while (lo < last);
+	progress_end(&pr, im->added);
+	writer_finish(&w);
+	mu_logf(&im->a->log, LOG_DEBUG, "import: %llu transaction%s of %lld "
+		"to %lld users, longest write lock %lld ms",
+		(unsigned long long)b.batches, b.batches == 1 ? "" : "s",
+		(long long)b.min_size, (long long)b.max_size,
+		(long long)b.longest_ms);
+}
+
+/* ---- the command ------------------------------------------------------- */
+
+static void
+summary(struct importer *im)
+{
+	struct admin *a = im->a;
+	int status = 0;
+
+	if (a->o.dry_run) {
+		printf("dry run: %lu user%s and %lu domain%s would be added, "
+		       "%lu bad line%s\n", im->staged,
+		       im->staged == 1 ? "" : "s", im->domains,
+		       im->domains == 1 ? "" : "s", im->bad,
+		       im->bad == 1 ? "" : "s");
+		if (im->bad > 0)
+			status = a->o.cont ? EXIT_PARTIAL : 1;
+	} else if (im->bad > 0 && !a->o.cont && im->summary == 0) {
+		warnx("%s: %lu bad line%s: nothing imported (--continue "
+		      "imports the good lines)", im->label, im->bad,
+		      im->bad == 1 ? "" : "s");
+		status = 1;
+	} else {
+		printf("imported %lu user%s, %lu domain%s added", im->added,
+		       im->added == 1 ? "" : "s", im->domains_added,
+		       im->domains_added == 1 ? "" : "s");
+		if (im->bad > 0)
+			printf(", %lu bad line%s skipped", im->bad,
+			       im->bad == 1 ? "" : "s");
+		putchar('\n');
+		if (im->bad > 0)
+			status = EXIT_PARTIAL;
+	}
+	if (status != 0) {
+		if (fflush(stdout) != 0)
+			err(1, "standard output");
+		exit(status);
+	}
 }
 
 void
 cmd_import(struct admin *a, int argc, char **argv)
 {
 	static struct importer im;	/* large: not on the stack */
-	static char iobuf[65536];
-	char detail[256], esc[PATH_MAX];
-	struct progress pr;
-	struct stat sb;
-	uint64_t bytes = 0;
-	sqlite3_stmt *s;
+	char esc[PATH_MAX];
 	const char *path = argv[0];
 	FILE *f;
-	enum rec r;
-	size_t len;
-	int exit_status = 0;
 
 	(void)argc;
 	memset(&im, 0, sizeof(im));
 	im.a = a;
-	im.fmt = format_arg(a->o.format);
 	if (a->o.domain != NULL)
 		domain_arg(a->o.domain, im.bare);
 	else
 		snprintf(im.bare, sizeof(im.bare), "%s",
 			 a->cfg.default_domain);
+	import_parser_init(&im.p, format_arg(a->o.format), im.bare,
+			   mu_config_canon_flags(&a->cfg), a->o.allow_weak);
 	if (strcmp(path, "-") == 0) {
 		f = stdin;
 		im.label = "(standard input)";
@@ -550,85 +588,16 @@ cmd_import(struct admin *a, int argc, char **argv)
 	(void)mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
 	im.db = admin_open(a);
 	im.now = (int64_t)time(NULL);
-	/* a large import touches many index pages: keep them in memory
-	 * (bounded: 64 MiB) rather than spilling them mid-transaction */
-	db_exec(im.db, "PRAGMA cache_size = -65536");
-	db_exec(im.db, "BEGIN IMMEDIATE");
-	prepare(&im);
-	/* the estimate of the time left needs the size: a regular file */
-	progress_begin(&pr, "import", "lines", fstat(fileno(f), &sb) == 0 &&
-		       S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0);
-	while ((r = read_line(f, im.buf, &len)) != REC_EOF) {
-		im.line++;
-		bytes += len + 1;
-		progress_update(&pr, im.line, bytes);
-		if (im.line == 1 && im.fmt == F_CSV && len >= 3 &&
-		    memcmp(im.buf, "\xef\xbb\xbf", 3) == 0) {
-			memmove(im.buf, im.buf + 3, len - 2);	/* BOM */
-			len -= 3;
-		}
-		if (r == REC_LONG)
-			bad_line(&im, NULL, "line too long (over 4096 bytes)");
-		else if (r == REC_NUL)
-			bad_line(&im, NULL, "NUL byte in the line");
-		else
-			import_line(&im, len);
-		if (im.csv_password)
-			mu_wipe(im.buf, len + 1);
-	}
-	if (ferror(f))
-		err(1, "%s", im.label);
-	progress_end(&pr, im.line);
-	mu_wipe(im.buf, sizeof(im.buf));
+	check_file(&im, f);
 	if (f != stdin)
 		fclose(f);
 	else
 		clearerr(f);
-	mu_wipe(iobuf, sizeof(iobuf));
-	if (im.fmt == F_CSV && !im.header_seen)
+	wipe_input(&im);
+	if (im.p.fmt == IMPORT_CSV && !im.p.header_seen)
 		errx(1, "%s: no header line \"address,hash\" or "
 		     "\"address,password\"", im.label);
-	finish(&im);
-
-	if (a->o.dry_run || (im.bad > 0 && !a->o.cont)) {
-		db_exec(im.db, "ROLLBACK");
-		if (a->o.dry_run)
-			printf("dry run: %lu user%s and %lu domain%s would be "
-			       "added, %lu bad line%s\n", im.added,
-			       im.added == 1 ? "" : "s", im.domains,
-			       im.domains == 1 ? "" : "s", im.bad,
-			       im.bad == 1 ? "" : "s");
-		if (im.bad > 0) {
-			if (!a->o.dry_run)
-				warnx("%s: %lu bad line%s: nothing imported "
-				      "(--continue imports the good lines)",
-				      im.label, im.bad,
-				      im.bad == 1 ? "" : "s");
-			exit_status = a->o.cont ? EXIT_PARTIAL : 1;
-		}
-	} else {
-		snprintf(detail, sizeof(detail), "format %s, %lu users, %lu "
-			 "domains, %lu bad lines skipped", a->o.format,
-			 im.added, im.domains, im.bad);
-		s = db_prepare(im.db, "UPDATE audit SET detail = ?1 WHERE "
-			       "id = ?2");
-		db_bind_text(s, 1, detail);
-		db_bind_int(s, 2, im.summary);
-		db_run(s);
-		db_exec(im.db, "COMMIT");
-		printf("imported %lu user%s, %lu domain%s added", im.added,
-		       im.added == 1 ? "" : "s", im.domains,
-		       im.domains == 1 ? "" : "s");
-		if (im.bad > 0)
-			printf(", %lu bad line%s skipped", im.bad,
-			       im.bad == 1 ? "" : "s");
-		putchar('\n');
-		if (im.bad > 0)
-			exit_status = EXIT_PARTIAL;
-	}
-	if (exit_status != 0) {
-		if (fflush(stdout) != 0)
-			err(1, "standard output");
-		exit(exit_status);
-	}
+	if (!a->o.dry_run && (im.bad == 0 || a->o.cont))
+		write_all(&im);
+	summary(&im);
 }

@@ -6,13 +6,15 @@
  * configuration's), so "expired" and "expiring" mean what a login would
  * see now.  Hash methods are named by mu_hash_method_name; a hash is
  * legacy when its method is not the configured one (a successful login
- * rehashes it when rehash= is on).
+ * rehashes it when rehash= is on), and weak when import would refuse it
+ * without --allow-weak (import_hash_weak: DES, bigcrypt, BSDi, NT).
  */
 #include <err.h>
 #include <string.h>
 #include <time.h>
 
 #include "admin.h"
+#include "import_parse.h"
 #include "mu_hash.h"
 #include "mu_policy.h"
 
@@ -22,7 +24,7 @@
 struct stats {
 	int64_t users, domains, disabled_domains, disabled, in_disabled;
 	int64_t admin_locked, fail_locked, locked, forced, expired_accounts;
-	int64_t expired_pw, expiring, legacy;
+	int64_t expired_pw, expiring, legacy, weak;
 	struct {
 		const char *name;	/* static, from mu_hash_method_name */
 		int64_t n;
@@ -83,6 +85,8 @@ per_user(struct admin *a, sqlite3 *db, int64_t now, struct stats *st)
 		tally_method(st, m);
 		if (strcmp(m, a->cfg.method->name) != 0)
 			st->legacy++;
+		if (import_hash_weak(db_text(s, 0), NULL) != NULL)
+			st->weak++;
 		rec.max_days = sqlite3_column_int64(s, 3);
 		rec.min_days = sqlite3_column_int64(s, 4);
 		rec.warn_days = sqlite3_column_int64(s, 5);
@@ -124,6 +128,8 @@ print_text(const struct admin *a, const struct stats *st)
 	       (long long)st->expiring);
 	printf("%-30s %lld (configured: %s)\n", "legacy hashes:",
 	       (long long)st->legacy, a->cfg.method->name);
+	printf("%-30s %lld%s\n", "weak hashes:", (long long)st->weak,
+	       st->weak > 0 ? " (see \"mailuser-admin check\")" : "");
 	for (i = 0; i < st->nmethods; i++)
 		printf("hash method %-18s %lld%s\n", st->method[i].name,
 		       (long long)st->method[i].n,
@@ -154,6 +160,7 @@ print_json(const struct admin *a, const struct stats *st)
 	json_int(&top, "expiring_7_days", st->expiring);
 	json_str(&top, "configured_method", a->cfg.method->name);
 	json_int(&top, "legacy_hashes", st->legacy);
+	json_int(&top, "weak_hashes", st->weak);
 	json_begin(&methods, stdout, "hash_methods", &top, '{');
 	for (i = 0; i < st->nmethods; i++)
 		json_int(&methods, st->method[i].name, st->method[i].n);

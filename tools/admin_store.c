@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "import_parse.h"
 #include "mu_error.h"
 #include "schema_sql.h"
 
@@ -364,6 +365,19 @@ problem(const char *fmt, ...)
 	putchar('\n');
 }
 
+/* Worth knowing, but no problem of the store: the verdict stays. */
+static void __attribute__((format(printf, 1, 2)))
+warning(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("WARNING: ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
 static const char *
 user_name(uid_t uid, char *buf, size_t bufsz)
 {
@@ -517,6 +531,44 @@ check_sql(sqlite3 *db)
 		finding("%-10s ok", "references");
 }
 
+/* The users whose hash can never verify (a method this system's
+ * libxcrypt does not know or has disabled, a cut-off or corrupt hash, a
+ * locked one), who cannot log in until an administrator sets a new
+ * password, and those whose hash is of a weak method (DES, bigcrypt,
+ * BSDi, NT), which import refuses without --allow-weak: one warning
+ * line each, by name. */
+static void
+check_hashes(sqlite3 *db)
+{
+	char esc[MU_NAME_MAX * 4 + 1];
+	const char *why, *m;
+	sqlite3_stmt *s;
+	long long dead = 0, weak = 0;
+
+	s = db_prepare(db, "SELECT name, hash FROM users ORDER BY name");
+	while (db_step(s)) {
+		if ((why = import_hash_problem(db_text(s, 1))) != NULL) {
+			warning("user %s: its hash can never verify: %s",
+				mu_escape(esc, sizeof(esc), db_text(s, 0)),
+				why);
+			dead++;
+		} else if ((m = import_hash_weak(db_text(s, 1), &why)) !=
+			   NULL) {
+			warning("user %s: weak hash (%s: %s)",
+				mu_escape(esc, sizeof(esc), db_text(s, 0)), m,
+				why);
+			weak++;
+		}
+	}
+	sqlite3_finalize(s);
+	if (dead + weak == 0)
+		finding("%-10s ok", "hashes");
+	else
+		finding("%-10s %lld that can never verify, %lld weak (a new "
+			"password with \"user passwd\" mends both)", "hashes",
+			dead, weak);
+}
+
 void
 cmd_check(struct admin *a, int argc, char **argv)
 {
@@ -534,6 +586,7 @@ cmd_check(struct admin *a, int argc, char **argv)
 		} else {
 			persist_wal(mu_store_db(a->st));
 			check_sql(mu_store_db(a->st));
+			check_hashes(mu_store_db(a->st));
 		}
 	}
 	if (problems == 0) {

@@ -24,6 +24,7 @@ static const char *const synopsis[] = {
 	"--help | --version",
 	"init [--group group] [--mode mode]",
 	"check",
+	"migrate",
 	"domain add | enable | disable domain",
 	"domain del [--cascade] domain",
 	"domain list [--json]",
@@ -149,6 +150,7 @@ static const struct verb audit_verbs[] = {
 static const struct verb verbs[] = {
 	{ "init", cmd_init, NULL, OPT_INIT, 0, 0 },
 	{ "check", cmd_check, NULL, 0, 0, 0 },
+	{ "migrate", cmd_migrate, NULL, 0, 0, 0 },
 	{ "domain", NULL, domain_verbs, 0, 0, 0 },
 	{ "user", NULL, user_verbs, 0, 0, 0 },
 	{ "hash", cmd_hash, NULL, OPT_HASH | OPT_PASSWORD, 0, 0 },

@@ -32,14 +32,16 @@ on_signal(int sig)
 	caught = sig;
 }
 
-/* Read one line from fd into buf (PWBUF bytes) without its newline.  A
- * line longer than MU_PASS_MAX is read to its end and refused, so that
- * what follows it is not taken for the next answer. */
+/* Read one line from fd into buf (PWBUF bytes) without its end: LF,
+ * CRLF (a file written on Windows), or the end of the input, where one
+ * CR before it is dropped too.  A line longer than MU_PASS_MAX is read to
+ * its end and refused, so that what follows it is not taken for the next
+ * answer. */
 static enum rl
 read_line(int fd, char *buf)
 {
 	size_t n = 0;
-	bool toolong = false, nul = false;
+	bool toolong = false, nul = false, cr = false;
 	enum rl ret = RL_OK;
 	char c = 0;
 	ssize_t r;
@@ -57,7 +59,18 @@ read_line(int fd, char *buf)
 			break;
 		}
 		if (r == 0 || c == '\n')
-			break;
+			break;	/* a CR just before is the line's end too */
+		if (cr) {	/* a CR inside the line is kept */
+			if (n < MU_PASS_MAX)
+				buf[n++] = '\r';
+			else
+				toolong = true;
+			cr = false;
+		}
+		if (c == '\r') {
+			cr = true;
+			continue;
+		}
 		if (c == '\0')
 			nul = true;
 		if (n < MU_PASS_MAX)
@@ -124,6 +137,9 @@ password_policy(struct admin *a)
  * Quality checks for a new password, skipped with --force: those of
  * pam_chauthtok (mu_pw_quality: length, local part and domain, cracklib,
  * and for a user in the store the current and remembered passwords).
+ * They fail closed: without the configuration (password_policy never
+ * called) or a usable dictionary (mu_pw_quality says MU_E_DICT) the
+ * password is refused, never let through unchecked.
  */
 static int
 quality(const char *pw, const char *user, const char **why)
@@ -131,10 +147,16 @@ quality(const char *pw, const char *user, const char **why)
 	struct mu_user u;
 	int r = MU_E_NOUSER;
 
-	if (policy == NULL)
-		return MU_OK;
-	if (user != NULL && policy->st != NULL)
+	if (policy == NULL) {
+		*why = "the password policy is not loaded: cannot check the "
+		       "password's quality (--force skips the checks)";
+		return MU_E_CONFIG;
+	}
+	if (user != NULL) {
+		/* the current and remembered passwords are in the store */
+		(void)admin_open(policy);
 		r = mu_store_get_user(policy->st, user, &u);
+	}
 	if (r == MU_E_NOUSER) {	/* a new user, or no user at all */
 		memset(&u, 0, sizeof(u));
 		u.id = -1;

@@ -9,10 +9,31 @@
  * standard error is a file or a pipe, see nothing of it.
  *
  * A batch is one BEGIN IMMEDIATE ... COMMIT whose size adapts so that
- * it holds the store's write lock for about BATCH_TARGET_MS: a login
- * that must record a failure waits at most that long for a bulk command.
+ * it holds the store's write lock for about BATCH_TARGET_MS: the next
+ * batch gets the size that would have taken that long at the last one's
+ * rate (at most twice or half the last size), and a login that must
+ * record a failure waits about that long for a bulk command.
+ *
+ * Between two batches the lock is left free for a while (BATCH_GAP_MS,
+ * or half the last batch's hold if that is longer).  SQLite
+ * has no queue of waiting writers: a login that found the lock taken
+ * sleeps in its busy handler and tries again 1, 2, 5, 10, 15, 20, 25,
+ * 25, 25, 50, 50 and then every 100 ms.  A command that took the lock
+ * again at once would win every time, and the login would wait until
+ * its busy timeout; a pause of 25 ms is longer than the login's step
+ * during its first 100 ms of waiting, so that it gets in at the first
+ * pause after a batch of up to about 75 ms.
+ *
+ * The lock is let go inside COMMIT, before SQLite calls the connection's
+ * WAL hook; batch_begin installs one that notes that moment (the hold
+ * measured is the true one) and then runs a passive checkpoint, which
+ * copies the WAL into the database without the write lock, instead of
+ * the store's usual truncating checkpoint, which takes it.  The hook
+ * stays for the rest of the process; admin_close truncates the WAL at
+ * the end as always.
  */
 #include <err.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -24,6 +45,8 @@
 #define BATCH_TARGET_MS	50		/* write lock held per batch */
 #define BATCH_MIN	64
 #define BATCH_MAX	65536
+#define BATCH_GAP_MS	25		/* lock left free between batches */
+#define BATCH_WAL_FRAMES 1000		/* passive checkpoint from here */
 
 static int64_t
 now_ns(void)
@@ -138,27 +161,65 @@ batch_init(struct batch *b)
 	b->size = 1024;
 }
 
+/* When the last commit let go of the write lock (0: not known). */
+static int64_t released_ns;
+
+static int
+batch_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	(void)arg;
+	released_ns = now_ns();
+	if (frames >= BATCH_WAL_FRAMES)
+		(void)sqlite3_wal_checkpoint_v2(db, name,
+						SQLITE_CHECKPOINT_PASSIVE,
+						NULL, NULL);
+	return SQLITE_OK;
+}
+
 void
 batch_begin(struct batch *b, sqlite3 *db)
 {
+	struct timespec ts;
+	int64_t wait;
+
+	(void)sqlite3_wal_hook(db, batch_wal_hook, NULL);
+	if (b->released > 0) {
+		wait = b->released + b->gap_ms * 1000000LL - now_ns();
+		if (wait > 0) {
+			ts.tv_sec = (time_t)(wait / 1000000000LL);
+			ts.tv_nsec = (long)(wait % 1000000000LL);
+			while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+				;
+		}
+	}
 	db_exec(db, "BEGIN IMMEDIATE");
 	b->start = now_ns();
+	if (b->batches == 0 || b->size < b->min_size)
+		b->min_size = b->size;
+	if (b->size > b->max_size)
+		b->max_size = b->size;
 }
 
 void
 batch_commit(struct batch *b, sqlite3 *db)
 {
-	int64_t ms;
+	int64_t us, next;
 
+	released_ns = 0;
 	db_exec(db, "COMMIT");
-	ms = (now_ns() - b->start) / 1000000;
-	if (ms > b->longest_ms)
-		b->longest_ms = ms;
+	b->released = released_ns != 0 ? released_ns : now_ns();
+	us = (b->released - b->start) / 1000;
+	if (us / 1000 > b->longest_ms)
+		b->longest_ms = us / 1000;
 	b->batches++;
-	/* aim at BATCH_TARGET_MS: halve when over 1.5 times, double when
-	 * under half */
-	if (ms * 2 > BATCH_TARGET_MS * 3 && b->size > BATCH_MIN)
-		b->size /= 2;
-	else if (ms * 2 < BATCH_TARGET_MS && b->size < BATCH_MAX)
-		b->size *= 2;
+	b->gap_ms = us / 2000 > BATCH_GAP_MS ? us / 2000 : BATCH_GAP_MS;
+	/* the size that would have taken BATCH_TARGET_MS at this batch's
+	 * rate, within half and twice this one's */
+	next = us > 0 ? b->size * BATCH_TARGET_MS * 1000 / us : b->size * 2;
+	if (next > b->size * 2)
+		next = b->size * 2;
+	if (next < b->size / 2)
+		next = b->size / 2;
+	b->size = next < BATCH_MIN ? BATCH_MIN : next > BATCH_MAX ?
+	    BATCH_MAX : next;
 }

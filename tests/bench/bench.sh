@@ -25,6 +25,9 @@
 # module beside the others, each on its own copy of the stores, labelled
 # NAME, with the targets checked for each: the way to measure a change
 # before and after in one run.
+#
+# Last, tests/bench/import_logins.sh measures wrong-password logins while
+# a 1M-line import runs (IMPORT_ALT names other builds of the tool).
 set -eu
 
 smoke=0
@@ -155,6 +158,7 @@ fixture() {	# KIND TAG N HASH
 # A pam_mailuser service on its own copy of a store.
 mailuser_service() {	# SERVICE MODULE TAG METHOD COST
 	cp "$cache/mailuser-$3" "$svc/$1.db"
+	chmod 600 "$svc/$1.db"	# the module refuses a store others can read
 	rm -f "$svc/$1.db-wal" "$svc/$1.db-shm"
 	{
 		echo "db = $svc/$1.db"
@@ -296,6 +300,10 @@ K="-k 1000"
 	case_run w30x 100k 100000 "30 processes, wrong password, $S, 100k users" \
 	    $K -x -w 30 -n 4 -r 15 -e auth_err
 } | tee -a "$work/results.txt"
+
+# Failed logins while "mailuser-admin import" adds 1M users to their
+# store, beside the same logins with nothing else running (rows imp_*).
+sh "$top/tests/bench/import_logins.sh" "$B" | tee -a "$work/results.txt"
 
 for label in pam_mailuser $alts; do
 	sh "$top/tests/bench/targets.sh" "$tsv" "${label%%=*}"

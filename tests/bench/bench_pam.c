@@ -4,7 +4,7 @@
  *
  *   bench_pam run -d CONFDIR [-t TITLE] [-u PREFIX] [-D DOMAIN] [-N USERS]
  *                 [-k TAIL] [-p PASSWORD | -x] [-w WORKERS] [-n LOGINS]
- *                 [-r ROUNDS] [-e CODES] [-o TSV] [-C CASE]
+ *                 [-r ROUNDS] [-e CODES] [-o TSV] [-C CASE] [-S FILE]
  *                 SERVICE=LABEL ...
  *   bench_pam hash METHOD COST PASSWORD
  *
@@ -23,11 +23,13 @@
  * shorter wrong password would look cheaper than a right one.
  *
  * WORKERS processes are forked, wait on one pipe, and start together
- * when the parent closes it; each does LOGINS logins.  That is one
+ * when the parent closes it; each does LOGINS logins, or with -S fewer:
+ * a worker stops before its next login once FILE exists (a script makes
+ * it when the work measured beside the logins is over).  That is one
  * batch.  Each of ROUNDS rounds runs one batch per service, the order
  * rotated every round, so all services share the machine's drift.
  *
- * Printed: one table for the case with p50 and p99 latency, throughput
+ * Printed: one table for the case with p50, p99 and max latency, throughput
  * (logins per second of batch wall time), the CPU time of the workers
  * per login (user + system, from getrusage), the PAM result codes counted,
  * and "errors": results not among the expected CODES (comma-separated
@@ -35,7 +37,7 @@
  * the ratios of the first service's p50 to each other's.  With -o, one
  * tab-separated line per service is appended to TSV:
  *   case label p50_ms p99_ms logins_per_s logins errors authinfo_unavail
- *   results (as printed: "success=500 ...") cpu_ms_per_login
+ *   results (as printed: "success=500 ...") cpu_ms_per_login max_ms
  * Exit status 0 when there were no errors, 1 when there were, 2 on usage
  * or setup failure.
  *
@@ -65,8 +67,11 @@
 
 struct result {
 	uint32_t usec_x10;	/* latency in units of 0.1 us */
-	int32_t code;		/* PAM result of the transaction */
+	int32_t code;		/* PAM result of the transaction, or
+				 * NOT_RUN */
 };
+
+#define NOT_RUN (-2)		/* stopped by -S before this login */
 
 struct service {
 	const char *name;	/* PAM service file in the confdir */
@@ -81,7 +86,7 @@ struct service {
 
 struct opts {
 	const char *confdir, *title, *prefix, *domain, *password, *tsv;
-	const char *casename;
+	const char *casename, *stop;
 	unsigned long users, tail, workers, logins, rounds;
 	bool wrong;
 	bool expect[64];
@@ -225,6 +230,11 @@ worker(const struct opts *o, const char *service, unsigned long w,
 		idx = o->users - seq % o->tail;
 		snprintf(user, sizeof(user), "%s%07lu@%s", o->prefix, idx,
 			 o->domain);
+		if (o->stop != NULL && access(o->stop, F_OK) == 0) {
+			for (; i < o->logins; i++)
+				out[i].code = NOT_RUN;
+			break;
+		}
 		if (o->wrong)
 			wrong_password(o->password, seq, password);
 		t0 = now();
@@ -292,6 +302,8 @@ batch(const struct opts *o, struct service *sv, unsigned long seq0,
 	for (i = 0; i < n; i++) {
 		int code = res[i].code;
 
+		if (code == NOT_RUN)
+			continue;
 		sv->lat[sv->nlat++] = res[i].usec_x10;
 		sv->codes[code >= 0 && code < 64 ? code : 63]++;
 		if (code < 0 || code >= 64 || !o->expect[code])
@@ -356,26 +368,31 @@ report(const struct opts *o, struct service *sv, int nsv)
 	       "per module\n", o->users, o->tail == o->users ?
 	       "users taken from all" : "users taken from the end",
 	       o->workers, o->workers == 1 ? "" : "es", o->logins, o->rounds);
-	printf("   %-14s %9s %9s %10s %8s %7s  %s\n", "module", "p50 ms",
-	       "p99 ms", "logins/s", "cpu ms", "errors", "results");
+	printf("   %-14s %9s %9s %9s %10s %8s %7s  %s\n", "module",
+	       "p50 ms", "p99 ms", "max ms", "logins/s", "cpu ms", "errors",
+	       "results");
 	if (o->tsv != NULL && (tsv = fopen(o->tsv, "a")) == NULL)
 		perror(o->tsv);
 	for (i = 0; i < nsv; i++) {
-		double p99, tput, cpu;
+		double p99, max, tput, cpu;
 
 		qsort(sv[i].lat, sv[i].nlat, sizeof(uint32_t), cmp_u32);
 		p50[i] = pct(sv[i].lat, sv[i].nlat, 50);
 		p99 = pct(sv[i].lat, sv[i].nlat, 99);
+		max = pct(sv[i].lat, sv[i].nlat, 100);
 		tput = sv[i].wall > 0 ? (double)sv[i].nlat / sv[i].wall : 0;
 		cpu = sv[i].nlat > 0 ? sv[i].cpu * 1e3 / (double)sv[i].nlat : 0;
 		codes_text(&sv[i], codes, sizeof(codes));
-		printf("   %-14s %9.3f %9.3f %10.0f %8.3f %7lu  %s\n",
-		       sv[i].label, p50[i], p99, tput, cpu, sv[i].errors, codes);
+		printf("   %-14s %9.3f %9.3f %9.3f %10.0f %8.3f %7lu  %s\n",
+		       sv[i].label, p50[i], p99, max, tput, cpu, sv[i].errors,
+		       codes);
 		if (tsv != NULL)
 			fprintf(tsv, "%s\t%s\t%.4f\t%.4f\t%.1f\t%zu\t%lu\t%lu"
-				"\t%s\t%.4f\n", o->casename, sv[i].label,
-				p50[i], p99, tput, sv[i].nlat, sv[i].errors,
-				sv[i].codes[PAM_AUTHINFO_UNAVAIL], codes, cpu);
+				"\t%s\t%.4f\t%.4f\n", o->casename,
+				sv[i].label, p50[i], p99, tput, sv[i].nlat,
+				sv[i].errors,
+				sv[i].codes[PAM_AUTHINFO_UNAVAIL], codes, cpu,
+				max);
 	}
 	for (i = 1; i < nsv; i++)
 		if (p50[i] > 0)
@@ -434,7 +451,8 @@ usage(void)
 		"                 [-k TAIL] [-p PASSWORD | -x] [-w WORKERS] "
 		"[-n LOGINS]\n"
 		"                 [-r ROUNDS] [-e CODES] [-o TSV] [-C CASE] "
-		"SERVICE=LABEL ...\n"
+		"[-S FILE]\n"
+		"                 SERVICE=LABEL ...\n"
 		"       bench_pam hash METHOD COST PASSWORD\n");
 	return 2;
 }
@@ -503,7 +521,7 @@ cmd_run(int argc, char **argv)
 	o.rounds = 5;
 	o.expect[PAM_SUCCESS] = true;
 	optind = 1;
-	while ((c = getopt(argc, argv, "C:d:D:e:k:n:N:o:p:r:t:u:w:x")) != -1) {
+	while ((c = getopt(argc, argv, "C:d:D:e:k:n:N:o:p:r:S:t:u:w:x")) != -1) {
 		switch (c) {
 		case 'C': o.casename = optarg; break;
 		case 'd': o.confdir = optarg; break;
@@ -526,6 +544,7 @@ cmd_run(int argc, char **argv)
 			break;
 		case 'o': o.tsv = optarg; break;
 		case 'p': o.password = optarg; break;
+		case 'S': o.stop = optarg; break;
 		case 'r':
 			if (parse_count(optarg, 1, 1000, &o.rounds) != 0)
 				return 2;

@@ -60,6 +60,34 @@ if grep -q pam_pwdfile "$work/results.tsv"; then
 	check "pam_pwdfile beside it: wrong password fails" \
 	    [ "$(row wrong pam_pwdfile)" = "auth_err=6" ]
 fi
+# failed logins while an import runs (tests/bench/import_logins.sh)
+mkdir -p "$work/imp"
+sh "$top/tests/bench/import_logins.sh" --smoke "$B" "$work/imp" \
+    >"$work/imp.out" 2>&1
+rc=$?
+sed 's/^/# /' "$work/imp.out"
+check "import beside logins: the smoke run exits 0" [ "$rc" -eq 0 ]
+itsv=$work/imp/results.tsv
+ifield() {	# CASE COLUMN
+	awk -F '\t' -v c="$1" -v f="$2" '$1 == c && $2 == "pam_mailuser" {
+		print $f }' "$itsv"
+}
+check "no import: 50 wrong passwords, all PAM_AUTH_ERR" \
+    [ "$(ifield imp_idle 9)" = "auth_err=50" ]
+n_imp=$(ifield imp_mailuser-admin 6)
+check "during the import: logins ran, all PAM_AUTH_ERR" \
+    [ "${n_imp:-0}" -gt 0 -a "$(ifield imp_mailuser-admin 9)" = \
+    "auth_err=${n_imp:-0}" ]
+check "during the import: zero PAM_AUTHINFO_UNAVAIL, a max time" \
+    [ "$(ifield imp_mailuser-admin 8)" = 0 -a \
+    -n "$(ifield imp_mailuser-admin 11)" ]
+check "the import itself succeeded, and its table names both rows" \
+    sh -c "! grep -q FAILED '$work/imp.out' &&
+        grep -q '^   no import ' '$work/imp.out' &&
+        grep -q '^   import by mailuser-admin ' '$work/imp.out'"
+check "the driver stops at -S FILE (no login when it exists)" \
+    sh -c "touch '$work/stop'; '$B/bench_pam' run -d /nonexistent -S \
+        '$work/stop' -n 5 -r 1 x=y | grep -Eq '^   y +0\.000 '"
 check "the driver refuses a bad option (usage, status 2)" \
     sh -c "'$B/bench_pam' run -Q >/dev/null 2>&1; [ \$? -eq 2 ]"
 check "the hash helper makes a sha512crypt rounds=1000 string" \

@@ -1,0 +1,75 @@
+#!/bin/sh
+# mailuser-admin migrate: a store of schema 1 (tests/fixtures/schema-v1.sql,
+# the schema as version 1 shipped it) is refused by the module and the
+# other commands, then migrated to this build's version with its users,
+# hashes and counters kept, and old wrong-password records removed.
+#   sh tests/cli/test_migrate.sh BUILD
+set -u
+
+. "$(dirname "$0")/lib.sh"
+PAMTRY=$ROOT/build/pamtry
+need "$ROOT/build/pam_mailuser.so" "$PAMTRY"
+MODULE=$TMP/pam_mailuser.so
+cp "$ROOT/build/pam_mailuser.so" "$MODULE"
+mkdir "$TMP/pam.d"
+printf 'auth required %s conf=%s\naccount required %s conf=%s\n' \
+    "$MODULE" "$CONF" "$MODULE" "$CONF" >"$TMP/pam.d/mail"
+login() {	# PASSWORD: 0 on success; the output in $TMP/pam.out
+	printf '%s\n' "$1" | "$PAMTRY" -d "$TMP/pam.d" -r 192.0.2.40 mail \
+	    alice@example.org >"$TMP/pam.out" 2>&1
+}
+
+HASH=$(printf 'Right pw 1\n' | "$BIN" -c "$CONF" hash --force \
+    --password-stdin)
+umask 077
+sqlite3 "$DB" "PRAGMA journal_mode=WAL;" >/dev/null
+sqlite3 "$DB" <"$ROOT/tests/fixtures/schema-v1.sql"
+sqlite3 "$DB" "INSERT INTO domains (name, created) VALUES ('example.org', 0);
+INSERT INTO users (name, domain_id, hash, pw_changed, created)
+    VALUES ('alice@example.org', 1, '$HASH', 0, 0);
+INSERT INTO failures VALUES (1, '192.0.2.9', 2, 1, 1, NULL);
+INSERT INTO recent_failures (user_id, digest, at)
+    VALUES (1, '\$6\$rounds=1000\$salt\$wholecryptstringofawrongpassword', 1);"
+t "a schema 1 store" eq "$(sq 'PRAGMA user_version')" 1
+
+login 'Right pw 1'
+rc=$?
+t "the module refuses it: PAM_AUTHINFO_UNAVAIL" eval \
+    '[ $rc -ne 0 ] && grep -q "cannot retrieve" "$TMP/pam.out"'
+mu user list
+t "user list refuses it, naming migrate" one_error \
+    'schema version 1 is older than this build.s \(2\): run "mailuser-admin migrate"'
+mu migrate
+t "migrate: schema 1 to 2" eval \
+    'succeeded && out_has "schema version 1 to 2"'
+t "the store is at version 2" eq "$(sq 'PRAGMA user_version')" 2
+t "users, hashes and counters kept" eq \
+    "$(sq "SELECT name || ' ' || (hash = '$HASH') FROM users;
+           SELECT count FROM failures")" "alice@example.org 1
+2"
+t "old wrong-password records removed" eq \
+    "$(sq 'SELECT count(*) FROM recent_failures')" 0
+t "the new tables and columns are there" eq \
+    "$(sq "SELECT count(*) FROM source_failures;
+           SELECT count(*) FROM pragma_table_info('users')
+           WHERE name = 'last_login'")" "0
+1"
+t "an audit row for the migration" eq \
+    "$(sq "SELECT detail FROM audit WHERE action = 'migrate'")" \
+    "schema 1 to 2"
+mu migrate
+t "migrate again: nothing to do" eval \
+    'succeeded && out_has "schema version 2, nothing to do"'
+login 'Right pw 1'
+rc=$?
+t "the module logs in on the migrated store" eq "$rc" 0
+t "and records the login" eq \
+    "$(sq 'SELECT last_login IS NOT NULL FROM users')" 1
+sqlite3 "$DB" 'PRAGMA user_version = 3'
+mu migrate
+t "a newer store is refused, by migrate too" eval \
+    '[ "$rc" -ne 0 ] && err_has "schema version 3, this build knows 2"'
+if grep -q 'Sanitizer' "$TMP/allerr"; then
+	echo "not ok - no sanitizer report"
+fi
+exit 0
