@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "admin.h"
+#include "mu_source.h"
 #include "mu_lockout.h"
 #include "mu_username.h"
 
@@ -100,12 +101,14 @@ cmd_failures(struct admin *a, int argc, char **argv)
 /* unlock [--source ADDR] USER: forget failure counters and their locks.
  * Without --source every row goes, with the digests of recent wrong
  * passwords; with it, only that source's row ("" is the all-sources
- * row). */
+ * row).  The source is a key as "failures" shows it, or an address,
+ * normalised as the module does (so 2001:db8:1:2::9 names the row of
+ * 2001:db8:1:2::/64, ::ffff:192.0.2.7 that of 192.0.2.7). */
 void
 cmd_unlock(struct admin *a, int argc, char **argv)
 {
 	char name[MU_NAME_MAX + 1], esc[MU_SOURCE_MAX * 4 + 16];
-	char detail[MU_SOURCE_MAX * 4 + 64];
+	char detail[MU_SOURCE_MAX * 4 + 64], key[MU_SOURCE_MAX + 1];
 	const char *src = a->o.source;
 	sqlite3_stmt *s;
 	sqlite3 *db;
@@ -125,6 +128,17 @@ cmd_unlock(struct admin *a, int argc, char **argv)
 	db_bind_text(s, 2, src);
 	db_run(s);
 	rows = sqlite3_changes(db);
+	if (src != NULL && *src != '\0' && rows == 0 &&
+	    strcmp(mu_source_norm(src, (unsigned)a->cfg.ipv6_prefix, key,
+				  sizeof(key)), src) != 0) {
+		src = key;
+		s = db_prepare(db, "DELETE FROM failures WHERE user_id = ?1 "
+			       "AND source = ?2");
+		db_bind_int(s, 1, id);
+		db_bind_text(s, 2, src);
+		db_run(s);
+		rows = sqlite3_changes(db);
+	}
 	if (src != NULL && rows == 0)
 		errx(1, "no failures recorded for %s from %s", name,
 		     *src == '\0' ? "all sources (\"\")" :

@@ -25,6 +25,8 @@ struct stats {
 	int64_t users, domains, disabled_domains, disabled, in_disabled;
 	int64_t admin_locked, fail_locked, locked, forced, expired_accounts;
 	int64_t expired_pw, expiring, legacy, weak;
+	int64_t unknown_fails, unknown_sources;	/* names not in the store,
+						 * within fail_interval */
 	struct {
 		const char *name;	/* static, from mu_hash_method_name */
 		int64_t n;
@@ -83,7 +85,9 @@ per_user(struct admin *a, sqlite3 *db, int64_t now, struct stats *st)
 	while (db_step(s)) {
 		m = mu_hash_method_name(db_text(s, 0));
 		tally_method(st, m);
-		if (strcmp(m, a->cfg.method->name) != 0)
+		/* what a login would rehash: another method or cost */
+		if (mu_hash_needs_upgrade(db_text(s, 0), a->cfg.method,
+					  a->cfg.hash_cost))
 			st->legacy++;
 		if (import_hash_weak(db_text(s, 0), NULL) != NULL)
 			st->weak++;
@@ -130,6 +134,10 @@ print_text(const struct admin *a, const struct stats *st)
 	       (long long)st->legacy, a->cfg.method->name);
 	printf("%-30s %lld%s\n", "weak hashes:", (long long)st->weak,
 	       st->weak > 0 ? " (see \"mailuser-admin check\")" : "");
+	printf("%-30s %lld from %lld source%s (last %lu s)\n",
+	       "unknown-name failures:", (long long)st->unknown_fails,
+	       (long long)st->unknown_sources,
+	       st->unknown_sources == 1 ? "" : "s", a->cfg.fail_interval);
 	for (i = 0; i < st->nmethods; i++)
 		printf("hash method %-18s %lld%s\n", st->method[i].name,
 		       (long long)st->method[i].n,
@@ -161,6 +169,8 @@ print_json(const struct admin *a, const struct stats *st)
 	json_str(&top, "configured_method", a->cfg.method->name);
 	json_int(&top, "legacy_hashes", st->legacy);
 	json_int(&top, "weak_hashes", st->weak);
+	json_int(&top, "unknown_name_failures", st->unknown_fails);
+	json_int(&top, "unknown_name_sources", st->unknown_sources);
 	json_begin(&methods, stdout, "hash_methods", &top, '{');
 	for (i = 0; i < st->nmethods; i++)
 		json_int(&methods, st->method[i].name, st->method[i].n);
@@ -201,6 +211,14 @@ cmd_stats(struct admin *a, int argc, char **argv)
 			  "force_change", now);
 	st.expired_accounts = count(db, "SELECT count(*) FROM users WHERE "
 				    "expires <= ?1", now);
+	/* failed logins of names not in the store, per source, within
+	 * fail_interval: address spraying shows here */
+	st.unknown_fails = count(db, "SELECT coalesce(sum(count), 0) FROM "
+				 "source_failures WHERE first_fail > ?1",
+				 now - (int64_t)a->cfg.fail_interval);
+	st.unknown_sources = count(db, "SELECT count(*) FROM source_failures "
+				   "WHERE first_fail > ?1",
+				   now - (int64_t)a->cfg.fail_interval);
 	per_user(a, db, now, &st);
 	db_exec(db, "COMMIT");
 	if (a->o.json)

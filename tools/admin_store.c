@@ -312,9 +312,9 @@ cmd_init(struct admin *a, int argc, char **argv)
 
 	refuse_existing(p.db);
 	if ((why = make_dir(&p)) == NULL && (why = make_db(&p)) == NULL) {
-		/* The module must accept what we made. */
-		if (mu_store_open(p.db, a->cfg.busy_timeout, &a->log, &st) !=
-		    MU_OK)
+		/* The module must accept what we made, by its own rules. */
+		if (mu_store_open_flags(p.db, a->cfg.busy_timeout, &a->log,
+					MU_OPEN_TRUSTED, &st) != MU_OK)
 			why = "the new store does not open";
 		mu_store_close(st);
 	}
@@ -476,6 +476,9 @@ check_files(const char *dbpath)
 		problem("%s: the store's group cannot create the missing "
 			"-wal/-shm files here (needs group write and search)",
 			dir);
+	/* the module's own rules, as a process of root would apply them */
+	if (mu_store_trust(dbpath, 0, tmp, sizeof(tmp)) != MU_OK)
+		problem("the module refuses this store: %s", tmp);
 	return true;
 }
 

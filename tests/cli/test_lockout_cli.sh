@@ -28,9 +28,9 @@ service source deny=3
 service total deny=100 deny_total=4 unlock_time=0
 
 # login SERVICE ADDRESS PASSWORD: one PAM transaction; 0 on success.
-login() {
+login() {	# SERVICE ADDRESS PASSWORD [USER]
 	printf '%s\n' "$3" | "$PAMTRY" -d "$TMP/pam.d" -r "$2" "$1" \
-	    alice@example.org >"$TMP/pam.out" 2>&1
+	    "${4:-alice@example.org}" >"$TMP/pam.out" 2>&1
 }
 accepted() { login "$@"; }
 refused() { ! login "$@"; }
@@ -67,13 +67,28 @@ t "stats: one user with a failure lock" jqt \
 mu unlock --source 192.0.2.10 alice@example.org
 t "unlock --source of a source without counter: error" \
     one_error "no failures recorded for alice@example.org from 192.0.2.10"
-mu unlock --source 192.0.2.9 alice@example.org
-t "unlock --source" succeeded
+mu unlock --source ::ffff:192.0.2.9 alice@example.org
+t "unlock --source, the address spelled as IPv4-mapped IPv6" succeeded
 mu failures --json
 t "the counter is gone" jqt 'length == 0'
 t "the source logs in again" accepted source 192.0.2.9 "$GOOD"
 t "unlock --source is audited" eq "$(sq "SELECT account || '|' || detail
     FROM audit WHERE action = 'unlock'")" "alice@example.org|source 192.0.2.9"
+# an IPv6 source is its /64: any address in it names the row
+for w in 1 2 3; do refused source 2001:db8:1:2::5 "wrong $w"; done
+mu failures --json
+t "IPv6: the counter is the /64's" jqt \
+    '.[0].source == "2001:db8:1:2::/64" and .[0].locked == true'
+mu unlock --source 2001:db8:1:2::77 alice@example.org
+t "unlock --source with another address of the /64" succeeded
+mu failures --json
+t "the /64's counter is gone" jqt 'length == 0'
+# names not in the store are counted per source
+refused source 198.51.100.99 "whatever" nobody@example.org
+refused source 198.51.100.99 "whatever" nobody2@example.org
+mu stats --json
+t "stats: failures of unknown names, per source" jqt \
+    '.unknown_name_failures == 2 and .unknown_name_sources == 1'
 
 # ---- every source, until unlocked ----------------------------------------
 
