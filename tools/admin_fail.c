@@ -98,6 +98,21 @@ cmd_failures(struct admin *a, int argc, char **argv)
 	}
 }
 
+/* Delete the counters of user id from source (every source: NULL);
+ * returns how many went. */
+static int64_t
+drop_counters(sqlite3 *db, int64_t id, const char *source)
+{
+	sqlite3_stmt *s;
+
+	s = db_prepare(db, "DELETE FROM failures WHERE user_id = ?1 AND "
+		       "(?2 IS NULL OR source = ?2)");
+	db_bind_int(s, 1, id);
+	db_bind_text(s, 2, source);
+	db_run(s);
+	return sqlite3_changes(db);
+}
+
 /* unlock [--source ADDR] USER: forget failure counters and their locks.
  * Without --source every row goes, with the digests of recent wrong
  * passwords; with it, only that source's row ("" is the all-sources
@@ -122,22 +137,12 @@ cmd_unlock(struct admin *a, int argc, char **argv)
 	db_exec(db, "BEGIN IMMEDIATE");
 	if ((id = db_user_id(db, name)) < 0)
 		errx(1, "no such user: %s", name);
-	s = db_prepare(db, "DELETE FROM failures WHERE user_id = ?1 AND "
-		       "(?2 IS NULL OR source = ?2)");
-	db_bind_int(s, 1, id);
-	db_bind_text(s, 2, src);
-	db_run(s);
-	rows = sqlite3_changes(db);
+	rows = drop_counters(db, id, src);
 	if (src != NULL && *src != '\0' && rows == 0 &&
 	    strcmp(mu_source_norm(src, (unsigned)a->cfg.ipv6_prefix, key,
 				  sizeof(key)), src) != 0) {
 		src = key;
-		s = db_prepare(db, "DELETE FROM failures WHERE user_id = ?1 "
-			       "AND source = ?2");
-		db_bind_int(s, 1, id);
-		db_bind_text(s, 2, src);
-		db_run(s);
-		rows = sqlite3_changes(db);
+		rows = drop_counters(db, id, src);
 	}
 	if (src != NULL && rows == 0)
 		errx(1, "no failures recorded for %s from %s", name,

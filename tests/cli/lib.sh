@@ -42,6 +42,26 @@ need() {
 }
 need "$BIN"
 
+# pam_setup: logins through the real libpam for the suites that need them:
+# PAMTRY (build/pamtry; a sanitizer build of the module cannot be loaded by
+# a program built without the sanitizer, so both come from build/), the
+# module copied to $TMP (a PAM service line cannot hold a checkout path
+# with a space), $TMP/pam.d, and service NAME ARGS...: a service file NAME
+# whose module lines carry ARGS.
+pam_setup() {
+	PAMTRY=$ROOT/build/pamtry
+	need "$ROOT/build/pam_mailuser.so" "$PAMTRY"
+	MODULE=$TMP/pam_mailuser.so
+	cp "$ROOT/build/pam_mailuser.so" "$MODULE"
+	mkdir -p "$TMP/pam.d"
+}
+service() {
+	_name=$1
+	shift
+	printf 'auth required %s conf=%s %s\naccount required %s conf=%s\n' \
+	    "$MODULE" "$CONF" "$*" "$MODULE" "$CONF" >"$TMP/pam.d/$_name"
+}
+
 # ---- helpers -------------------------------------------------------------
 
 # tool INPUT ARG...: run the binary with INPUT ("-" for none) on standard

@@ -10,20 +10,7 @@
 set -u
 
 . "$(dirname "$0")/lib.sh"
-PAMTRY=$ROOT/build/pamtry
-need "$ROOT/build/pam_mailuser.so" "$PAMTRY"
-# a copy: a PAM service line cannot hold a checkout path with a space
-MODULE=$TMP/pam_mailuser.so
-cp "$ROOT/build/pam_mailuser.so" "$MODULE"
-
-mkdir "$TMP/pam.d"
-# service ARGS...: a service file named by its module arguments
-service() {
-	_name=$1
-	shift
-	printf 'auth required %s conf=%s %s\naccount required %s conf=%s\n' \
-	    "$MODULE" "$CONF" "$*" "$MODULE" "$CONF" >"$TMP/pam.d/$_name"
-}
+pam_setup
 service source deny=3
 service total deny=100 deny_total=4 unlock_time=0
 

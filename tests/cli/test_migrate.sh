@@ -7,13 +7,8 @@
 set -u
 
 . "$(dirname "$0")/lib.sh"
-PAMTRY=$ROOT/build/pamtry
-need "$ROOT/build/pam_mailuser.so" "$PAMTRY"
-MODULE=$TMP/pam_mailuser.so
-cp "$ROOT/build/pam_mailuser.so" "$MODULE"
-mkdir "$TMP/pam.d"
-printf 'auth required %s conf=%s\naccount required %s conf=%s\n' \
-    "$MODULE" "$CONF" "$MODULE" "$CONF" >"$TMP/pam.d/mail"
+pam_setup
+service mail
 login() {	# PASSWORD: 0 on success; the output in $TMP/pam.out
 	printf '%s\n' "$1" | "$PAMTRY" -d "$TMP/pam.d" -r 192.0.2.40 mail \
 	    alice@example.org >"$TMP/pam.out" 2>&1
