@@ -50,18 +50,26 @@ mu_pass_check_len(const char *pw)
 	return MU_OK;
 }
 
-int
-mu_hash_setting(const struct mu_method *m, unsigned long cost, char *out,
-		size_t outsz)
+/* A setting of m and cost from rbytes (NULL: from getrandom). */
+static int
+setting(const struct mu_method *m, unsigned long cost, const char *rbytes,
+	int nrbytes, char *out, size_t outsz)
 {
 	if (m == NULL || outsz < CRYPT_GENSALT_OUTPUT_SIZE)
 		return MU_E_INVAL;
-	if (crypt_gensalt_rn(m->prefix, cost, NULL, 0, out, (int)outsz) ==
-	    NULL || out[0] == '*')
+	if (crypt_gensalt_rn(m->prefix, cost, rbytes, nrbytes, out,
+			     (int)outsz) == NULL || out[0] == '*')
 		return MU_E_HASH;
 	if (strncmp(out, m->prefix, strlen(m->prefix)) != 0)
 		return MU_E_HASH;
 	return MU_OK;
+}
+
+int
+mu_hash_setting(const struct mu_method *m, unsigned long cost, char *out,
+		size_t outsz)
+{
+	return setting(m, cost, NULL, 0, out, outsz);
 }
 
 int
@@ -181,7 +189,10 @@ bool
 mu_hash_needs_upgrade(const char *stored, const struct mu_method *m,
 		      unsigned long cost)
 {
-	char setting[CRYPT_GENSALT_OUTPUT_SIZE];
+	/* only the parameters are compared: a fixed salt will do, and
+	 * spares every login a getrandom */
+	static const char fixed[16];
+	char set[CRYPT_GENSALT_OUTPUT_SIZE];
 	const char *a, *b;
 	size_t alen, blen;
 
@@ -189,10 +200,10 @@ mu_hash_needs_upgrade(const char *stored, const struct mu_method *m,
 		return false;
 	if (strncmp(stored, m->prefix, strlen(m->prefix)) != 0)
 		return true;
-	if (mu_hash_setting(m, cost, setting, sizeof(setting)) != MU_OK)
+	if (setting(m, cost, fixed, sizeof(fixed), set, sizeof(set)) != MU_OK)
 		return false;
 	params(stored, m, &a, &alen);
-	params(setting, m, &b, &blen);
+	params(set, m, &b, &blen);
 	return alen != blen || memcmp(a, b, alen) != 0;
 }
 

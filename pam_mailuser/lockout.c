@@ -101,14 +101,7 @@ prep(sqlite3 *db, const char *sql, int64_t id, const char *text,
 	return rc;
 }
 
-static int
-db_error(struct mu_store *st, const char *what)
-{
-	mu_store_log(st, LOG_ERR, what);
-	return MU_E_STORE;
-}
-
-/* The lock state of user id for source (inside a transaction or not). */
+/* The lock state of user id for source, inside the transaction. */
 static int
 lock_state(sqlite3 *db, int64_t id, const char *source, int64_t now,
 	   struct mu_lock_state *ls)
@@ -126,8 +119,6 @@ lock_state(sqlite3 *db, int64_t id, const char *source, int64_t now,
 		struct mu_fail_row row = { 0, 0, 0, 0 };
 
 		row.locked_until = sqlite3_column_int64(s, 1);
-		if (!all)
-			ls->has_row = true;
 		if (mu_fail_locked(&row, now) &&
 		    (!ls->locked || row.locked_until > ls->until)) {
 			ls->locked = true;
@@ -138,15 +129,6 @@ lock_state(sqlite3 *db, int64_t id, const char *source, int64_t now,
 	}
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
-int
-mu_fail_state(struct mu_store *st, int64_t id, const char *source,
-	      int64_t now, struct mu_lock_state *ls)
-{
-	if (lock_state(mu_store_db(st), id, source, now, ls) != SQLITE_OK)
-		return db_error(st, "reading failures");
-	return MU_OK;
 }
 
 /* Is fp among the user's recent wrong-password fingerprints?  Every
@@ -461,13 +443,7 @@ exec3(sqlite3 *db, const char *sql, int64_t id, const char *text,
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-static int
-stale_add(sqlite3 *db, int64_t id, const char *digest, int64_t now)
-{
-	return stale_write(db, id, digest, now, false);
-}
-
-/* The writes of stale_add without keeping a fingerprint. */
+/* The writes of keeping a fingerprint, without keeping one. */
 static int
 churn(sqlite3 *db, int64_t id, int64_t now)
 {
@@ -510,8 +486,8 @@ mu_attempt_record(struct mu_store *st, int64_t id, const char *source,
 	 * during a lock keeps none: it must cost a count when made again. */
 	counted = refused && !ls.locked && !seen;
 	if (rc == SQLITE_OK)
-		rc = counted && fp[0] != '\0' ? stale_add(db, id, fp, now) :
-		    churn(db, id, now);
+		rc = counted && fp[0] != '\0' ?
+		    stale_write(db, id, fp, now, false) : churn(db, id, now);
 	if (rc == SQLITE_OK)
 		rc = record(db, id, ls.locked && ls.all ? MU_SOURCE_ALL :
 			    source, now, p, counted, &res->engaged,

@@ -51,10 +51,7 @@ struct mu_lock_state {
 	bool locked;		/* locked for this source or for all */
 	bool all;		/* the lock is for every source */
 	int64_t until;		/* when it ends (MU_FOREVER: admin unlock) */
-	bool has_row;		/* a counter exists for this source */
 };
-int mu_fail_state(struct mu_store *st, int64_t id, const char *source,
-		  int64_t now, struct mu_lock_state *ls);
 
 /* What one attempt of a known user was, for the counters. */
 struct mu_attempt {

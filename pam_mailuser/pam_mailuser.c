@@ -454,11 +454,10 @@ unknown_work(struct ctx *c, struct mu_store *st, const char *pw,
 static void
 check_hash(struct ctx *c, const struct mu_user *u)
 {
-	if (strcmp(mu_hash_method_name(u->hash), "invalid") != 0 &&
-	    u->hash[0] != '!' && u->hash[0] != '*')
+	/* '!' and '*' lock an account on purpose (an imported "!...") */
+	if (u->hash[0] == '!' || u->hash[0] == '*' ||
+	    strcmp(mu_hash_method_name(u->hash), "invalid") != 0)
 		return;
-	if (u->hash[0] == '!' || u->hash[0] == '*')
-		return;		/* locked on purpose (an imported '!') */
 	mu_logf(&c->log, LOG_ERR, "user %s: the stored password hash is of "
 		"a method libxcrypt does not know, or corrupt: the user can "
 		"never log in (\"mailuser-admin check\" lists such users)",

@@ -104,6 +104,8 @@ sqlite3 *admin_open(struct admin *a);
 /* Close the store if open; for the exit handler.  Finalizes statements
  * left by an error path first so that the close cannot fail. */
 void admin_close(struct admin *a);
+/* admin_open with mu_store_open_flags' flags (MU_OPEN_OLDER: migrate). */
+sqlite3 *admin_open_flags(struct admin *a, unsigned flags);
 
 /* admin_db.c: statement helpers that exit with a message on any error.
  * SQL text is always a constant; values are bound. */
@@ -203,14 +205,10 @@ int64_t db_user_id(sqlite3 *db, const char *name);
 void admin_hash(const struct admin *a, const char *pw, char *hash,
 		size_t hashsz);
 /* Bulk audit rows (import, domain del --cascade): db_audit writes a
- * first row; audit_copy_prepare returns a statement that adds rows with
- * the same time, uid, actor and tool as the row of id first, run by
- * audit_copy for each further change.  Finalize it when done. */
+ * first row and returns its id; the bulk statements copy its time, uid,
+ * actor and tool into the rows of the further changes. */
 int64_t db_audit_first(sqlite3 *db, const char *action,
 		       const char *account, const char *detail);
-sqlite3_stmt *audit_copy_prepare(sqlite3 *db);
-void audit_copy(sqlite3_stmt *s, int64_t first, const char *action,
-		const char *account, const char *detail);
 /* domain del --cascade: called inside the transaction that found the n
  * users of domain id (name d).  Disables the domain, writes the "domain
  * del" audit row and commits; then deletes the users, with their

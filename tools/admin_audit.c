@@ -103,7 +103,7 @@ cmd_audit_prune(struct admin *a, int argc, char **argv)
 	struct batch b;
 	sqlite3_stmt *s, *del;
 	sqlite3 *db;
-	int64_t before, n = 0, total = 0, got;
+	int64_t before, n = 0, got, size;
 
 	(void)argc;
 	(void)argv;
@@ -111,21 +111,25 @@ cmd_audit_prune(struct admin *a, int argc, char **argv)
 		errx(EXIT_USAGE, "audit prune: --before is required");
 	before = date_opt("--before", a->o.before);
 	db = admin_open(a);
-	s = db_prepare(db, "SELECT count(*) FROM audit WHERE at < ?1");
-	db_bind_int(s, 1, before);
-	if (db_step(s))
-		total = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	/* the total only serves the progress line: counted only for one */
+	progress_begin(&pr, "audit prune", "rows", 0);
+	if (pr.on) {
+		s = db_prepare(db, "SELECT count(*) FROM audit WHERE at < ?1");
+		db_bind_int(s, 1, before);
+		if (db_step(s))
+			pr.total = (uint64_t)sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+	}
 	/* oldest rows first, in short transactions: logins never wait for
 	 * the whole prune, and an interrupted prune leaves a shorter log */
 	del = db_prepare(db, "DELETE FROM audit WHERE id IN (SELECT id FROM "
 			 "audit WHERE at < ?1 ORDER BY at, id LIMIT ?2)");
-	progress_begin(&pr, "audit prune", "rows", (uint64_t)total);
 	batch_init(&b);
 	do {
+		size = b.size;
 		batch_begin(&b, db);
 		db_bind_int(del, 1, before);
-		db_bind_int(del, 2, b.size);
+		db_bind_int(del, 2, size);
 		while (db_step(del))
 			;
 		sqlite3_reset(del);
@@ -133,7 +137,7 @@ cmd_audit_prune(struct admin *a, int argc, char **argv)
 		batch_commit(&b, db);
 		n += got;
 		progress_update(&pr, (uint64_t)n, (uint64_t)n);
-	} while (got > 0);
+	} while (got == size);	/* a short batch was the last */
 	sqlite3_finalize(del);
 	progress_end(&pr, (uint64_t)n);
 	db_exec(db, "BEGIN IMMEDIATE");

@@ -109,12 +109,17 @@ cmd_export(struct admin *a, int argc, char **argv)
 	db_exec(db, "BEGIN");
 	if (a->o.domain != NULL && db_domain_id(db, d) < 0)
 		errx(1, "no such domain: %s", d);
-	s = db_prepare(db, "SELECT count(*) FROM users u JOIN domains d ON "
-		       "d.id = u.domain_id WHERE ?1 IS NULL OR d.name = ?1");
-	db_bind_text(s, 1, a->o.domain != NULL ? d : NULL);
-	progress_begin(&pr, "export", "users", db_step(s) ?
-		       (uint64_t)sqlite3_column_int64(s, 0) : 0);
-	sqlite3_finalize(s);
+	/* the total only serves the progress line: counted only for one */
+	progress_begin(&pr, "export", "users", 0);
+	if (pr.on) {
+		s = db_prepare(db, "SELECT count(*) FROM users u JOIN domains "
+			       "d ON d.id = u.domain_id WHERE ?1 IS NULL OR "
+			       "d.name = ?1");
+		db_bind_text(s, 1, a->o.domain != NULL ? d : NULL);
+		if (db_step(s))
+			pr.total = (uint64_t)sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+	}
 	s = db_prepare(db, "SELECT u.name, u.hash, d.name, u.disabled, "
 		       "u.force_change, u.locked_at IS NOT NULL, u.expires, "
 		       "u.pw_changed, u.created FROM users u JOIN domains d "

@@ -22,16 +22,10 @@ cmd_migrate(struct admin *a, int argc, char **argv)
 	char detail[64];
 	sqlite3 *db;
 	int64_t v, after;
-	int one = 1;
 
 	(void)argc;
 	(void)argv;
-	if (mu_store_open_flags(a->cfg.db, a->cfg.busy_timeout, &a->log,
-				MU_OPEN_OLDER, &a->st) != MU_OK)
-		exit(1);	/* the core said why */
-	db = mu_store_db(a->st);
-	/* keep the -wal and -shm files that init made, as the tool does */
-	sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
+	db = admin_open_flags(a, MU_OPEN_OLDER);
 	if (mu_store_version(a->st, &v) != MU_OK)
 		errx(1, "store %s: cannot read its schema version", a->cfg.db);
 	if (v == MU_SCHEMA_VERSION) {

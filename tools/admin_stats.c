@@ -183,6 +183,7 @@ void
 cmd_stats(struct admin *a, int argc, char **argv)
 {
 	static struct stats st;
+	sqlite3_stmt *s;
 	sqlite3 *db;
 	int64_t now = (int64_t)time(NULL);
 
@@ -213,12 +214,14 @@ cmd_stats(struct admin *a, int argc, char **argv)
 				    "expires <= ?1", now);
 	/* failed logins of names not in the store, per source, within
 	 * fail_interval: address spraying shows here */
-	st.unknown_fails = count(db, "SELECT coalesce(sum(count), 0) FROM "
-				 "source_failures WHERE first_fail > ?1",
-				 now - (int64_t)a->cfg.fail_interval);
-	st.unknown_sources = count(db, "SELECT count(*) FROM source_failures "
-				   "WHERE first_fail > ?1",
-				   now - (int64_t)a->cfg.fail_interval);
+	s = db_prepare(db, "SELECT coalesce(sum(count), 0), count(*) FROM "
+		       "source_failures WHERE first_fail > ?1");
+	db_bind_int(s, 1, now - (int64_t)a->cfg.fail_interval);
+	if (db_step(s)) {
+		st.unknown_fails = sqlite3_column_int64(s, 0);
+		st.unknown_sources = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_finalize(s);
 	per_user(a, db, now, &st);
 	db_exec(db, "COMMIT");
 	if (a->o.json)

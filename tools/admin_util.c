@@ -43,28 +43,6 @@ db_audit_first(sqlite3 *db, const char *action, const char *account,
 	return sqlite3_last_insert_rowid(db);
 }
 
-sqlite3_stmt *
-audit_copy_prepare(sqlite3 *db)
-{
-	return db_prepare(db, "INSERT INTO audit (at, uid, actor, tool, "
-			  "action, account, detail) SELECT at, uid, actor, "
-			  "tool, ?2, ?3, ?4 FROM audit WHERE id = ?1");
-}
-
-void
-audit_copy(sqlite3_stmt *s, int64_t first, const char *action,
-	   const char *account, const char *detail)
-{
-	db_bind_int(s, 1, first);
-	db_bind_text(s, 2, action);
-	db_bind_text(s, 3, account);
-	db_bind_text(s, 4, detail);
-	while (db_step(s))
-		;
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-}
-
 void
 domain_del_users(sqlite3 *db, int64_t id, const char *d, int64_t n)
 {
