@@ -62,6 +62,31 @@ service() {
 	    "$MODULE" "$CONF" "$*" "$MODULE" "$CONF" >"$TMP/pam.d/$_name"
 }
 
+# pam_login SERVICE ADDRESS PASSWORD [USER]: one PAM transaction through
+# pamtry (pam_setup first); 0 on success, the output in $TMP/pam.out.
+pam_login() {
+	printf '%s\n' "$3" | "$PAMTRY" -d "$TMP/pam.d" -r "$2" "$1" \
+	    "${4:-alice@example.org}" >"$TMP/pam.out" 2>&1
+}
+
+# on_tty OUT COMMAND...: run COMMAND with a terminal as standard error
+# (and input) and its standard output into OUT; what the terminal showed
+# goes to $TMP/tty with carriage returns as line ends.  Sets rc.
+on_tty() {
+	_out=$1
+	shift
+	# script runs its command with sh -c: quote every word
+	_cmd=""
+	for _w in "$@"; do
+		_cmd="$_cmd '$(printf '%s' "$_w" | sed "s/'/'\\\\''/g")'"
+	done
+	script -qec "$_cmd >'$_out'" /dev/null </dev/null >"$TMP/tty.raw" 2>&1
+	rc=$?
+	tr '\r' '\n' <"$TMP/tty.raw" >"$TMP/tty"
+	cat "$TMP/tty" >>"$TMP/allerr"
+}
+tty_has() { grep -Eq -- "$1" "$TMP/tty"; }
+
 # ---- helpers -------------------------------------------------------------
 
 # tool INPUT ARG...: run the binary with INPUT ("-" for none) on standard
@@ -123,6 +148,13 @@ ok_run() { _d=$1; shift; mu "$@"; t "$_d" succeeded; }
 err_run() { _d=$1; _p=$2; shift 2; mu "$@"; t "$_d" one_error "$_p"; }
 
 sq() { sqlite3 -readonly "$DB" "$1"; }
+nusers() { sq "SELECT count(*) FROM users"; }
+naudit() { sq "SELECT count(*) FROM audit"; }
+# A new, empty store at $DB with the domains example.org and example.net.
+fresh() {
+	rm -f "$DB" "$DB-wal" "$DB-shm"
+	mu init && mu domain add example.org && mu domain add example.net
+}
 sqw() { sqlite3 "$DB" "$1" >/dev/null; }
 # crypt(3) check through perl, which uses the system's libcrypt.
 verifies() {

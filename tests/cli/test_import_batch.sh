@@ -17,12 +17,6 @@ set -u
 . "$(dirname "$0")/lib.sh"
 
 # ---- helpers of these tests ------------------------------------------------
-nusers() { sq "SELECT count(*) FROM users"; }
-naudit() { sq "SELECT count(*) FROM audit"; }
-fresh() {
-	rm -f "$DB" "$DB-wal" "$DB-shm"
-	mu init && mu domain add example.org && mu domain add example.net
-}
 # lines N PREFIX DOMAIN HASH: N pwdfile lines PREFIX0000001@DOMAIN...
 lines() {
 	awk -v n="$1" -v p="$2" -v d="$3" -v h="$4" 'BEGIN {
@@ -75,9 +69,8 @@ t "large import: the imported users are usable (a login's hash)" verifies \
 # on a terminal (script(1) gives one): the progress of both phases
 if command -v script >/dev/null 2>&1; then
 	fresh
-	script -qec "'$BIN' -c '$CONF' import --format pwdfile '$TMP/big.pwd' \
-	    >/dev/null" /dev/null </dev/null 2>&1 | tr '\r' '\n' >"$TMP/tty"
-	cat "$TMP/tty" >>"$TMP/allerr"
+	on_tty /dev/null "$BIN" -c "$CONF" import --format pwdfile \
+	    "$TMP/big.pwd"
 	t "on a terminal: the progress of the checks, then of the writing" eval '
 	    grep -Eq "^import: 30,000 lines in [0-9.]+ s" "$TMP/tty" &&
 	    grep -Eq "^import, writing: [0-9,]+ users, [0-9,]+ users/s, [0-9]+%" "$TMP/tty" &&

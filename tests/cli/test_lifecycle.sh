@@ -28,13 +28,6 @@ store_lacks() {
 	done
 	return 0
 }
-nusers() { sq "SELECT count(*) FROM users"; }
-naudit() { sq "SELECT count(*) FROM audit"; }
-# A new, empty store at $DB.
-fresh() {
-	rm -f "$DB" "$DB-wal" "$DB-shm"
-	mu init && mu domain add example.org && mu domain add example.net
-}
 
 # Hashes with known passwords ("pw N"), computed by perl's crypt(3) and by
 # the tool, one per method.

@@ -14,13 +14,8 @@ pam_setup
 service source deny=3
 service total deny=100 deny_total=4 unlock_time=0
 
-# login SERVICE ADDRESS PASSWORD: one PAM transaction; 0 on success.
-login() {	# SERVICE ADDRESS PASSWORD [USER]
-	printf '%s\n' "$3" | "$PAMTRY" -d "$TMP/pam.d" -r "$2" "$1" \
-	    "${4:-alice@example.org}" >"$TMP/pam.out" 2>&1
-}
-accepted() { login "$@"; }
-refused() { ! login "$@"; }
+accepted() { pam_login "$@"; }
+refused() { ! pam_login "$@"; }
 
 GOOD='Right pw 1'
 mu init
@@ -32,7 +27,7 @@ t "the module accepts the right password" accepted source 192.0.2.9 "$GOOD"
 # ---- one source ----------------------------------------------------------
 
 for n in 1 2 3; do
-	login source 192.0.2.9 "Wrong $n"
+	pam_login source 192.0.2.9 "Wrong $n"
 done
 t "after deny=3 failures the source is locked" \
     refused source 192.0.2.9 "$GOOD"
@@ -79,10 +74,10 @@ t "stats: failures of unknown names, per source" jqt \
 
 # ---- every source, until unlocked ----------------------------------------
 
-login total 192.0.2.11 "Bad 1"
-login total 192.0.2.11 "Bad 2"
-login total 192.0.2.12 "Bad 3"
-login total 192.0.2.12 "Bad 4"
+pam_login total 192.0.2.11 "Bad 1"
+pam_login total 192.0.2.11 "Bad 2"
+pam_login total 192.0.2.12 "Bad 3"
+pam_login total 192.0.2.12 "Bad 4"
 t "deny_total=4: a fifth source is refused too" \
     refused total 192.0.2.13 "$GOOD"
 mu failures alice@example.org
@@ -111,10 +106,10 @@ mu unlock nobody@example.org
 t "unlock of an unknown user" one_error "no such user"
 
 # the all-sources row alone can be removed by its empty source
-login total 192.0.2.21 "Bad 5"
-login total 192.0.2.21 "Bad 6"
-login total 192.0.2.22 "Bad 7"
-login total 192.0.2.22 "Bad 8"
+pam_login total 192.0.2.21 "Bad 5"
+pam_login total 192.0.2.21 "Bad 6"
+pam_login total 192.0.2.22 "Bad 7"
+pam_login total 192.0.2.22 "Bad 8"
 mu unlock --source '' alice@example.org
 t "unlock --source '' removes the all-sources row" eval 'succeeded &&
     [ "$(sq "SELECT count(*) FROM failures WHERE source = '"''"'")" = 0 ] &&

@@ -9,10 +9,6 @@ set -u
 . "$(dirname "$0")/lib.sh"
 pam_setup
 service mail
-login() {	# PASSWORD: 0 on success; the output in $TMP/pam.out
-	printf '%s\n' "$1" | "$PAMTRY" -d "$TMP/pam.d" -r 192.0.2.40 mail \
-	    alice@example.org >"$TMP/pam.out" 2>&1
-}
 
 HASH=$(printf 'Right pw 1\n' | "$BIN" -c "$CONF" hash --force \
     --password-stdin)
@@ -27,7 +23,7 @@ INSERT INTO recent_failures (user_id, digest, at)
     VALUES (1, '\$6\$rounds=1000\$salt\$wholecryptstringofawrongpassword', 1);"
 t "a schema 1 store" eq "$(sq 'PRAGMA user_version')" 1
 
-login 'Right pw 1'
+pam_login mail 192.0.2.40 'Right pw 1'
 rc=$?
 t "the module refuses it: PAM_AUTHINFO_UNAVAIL" eval \
     '[ $rc -ne 0 ] && grep -q "cannot retrieve" "$TMP/pam.out"'
@@ -55,7 +51,7 @@ t "an audit row for the migration" eq \
 mu migrate
 t "migrate again: nothing to do" eval \
     'succeeded && out_has "schema version 2, nothing to do"'
-login 'Right pw 1'
+pam_login mail 192.0.2.40 'Right pw 1'
 rc=$?
 t "the module logs in on the migrated store" eq "$rc" 0
 t "and records the login" eq \

@@ -93,9 +93,7 @@ if stack_module_knows deny=3; then
 	expect "lockout: 127.0.0.1 stays locked after that success elsewhere" \
 	    "$(stack_imap carol@example.org "$PW" 127.0.0.1)" "$AUTHFAIL"
 	expect "PAM_RHOST: Dovecot passes the client's address (the source)" \
-	    "$(stack_sql "SELECT f.source || ' ' || f.count FROM failures f
-		JOIN users u ON u.id = f.user_id
-		WHERE u.name = 'carol@example.org'")" "127.0.0.1 3"
+	    "$(stack_sources carol@example.org)" "127.0.0.1 3"
 else
 	ok "lockout from one address only # SKIP brute-force defence not built"
 fi

@@ -99,26 +99,10 @@ mknod -m 666 /dev/null c 1 3 && mknod -m 666 /dev/zero c 1 5 &&
 	{ [ -z "$fusedev" ] || mknod -m 600 /dev/fuse c 10 229; } &&
 	ln -s "$tmp/log.sock" /dev/log || { notok "private /dev"; exit 0; }
 
-# the receiver: one datagram a line, "<PRI>" kept; it leaves when this
-# shell (pid argv[3]) is gone, even if killed
-cat >"$tmp/sink.py" <<'EOF'
-import os, socket, sys
-parent = int(sys.argv[3])
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-os.chmod(sys.argv[1], 0o666)
-s.settimeout(0.5)
-with open(sys.argv[2], 'a', buffering=1) as f:
-    print('ready', flush=True)
-    while os.getppid() == parent:
-        try:
-            data = s.recv(65536)
-        except socket.timeout:
-            continue
-        f.write(data.decode('utf-8', 'replace').rstrip('\n\0')
-                .replace('\n', ' ') + '\n')
-EOF
-python3 "$tmp/sink.py" "$tmp/log.sock" "$log" $$ >"$tmp/sink.out" 2>&1 &
+# the receiver (tests/integration/syslog_sink.py): one datagram a line,
+# "<PRI>" kept; it leaves when this shell is gone, even if killed
+python3 "$top/tests/integration/syslog_sink.py" --raw "$tmp/log.sock" \
+    "$log" $$ >"$tmp/sink.out" 2>&1 &
 sink=$!
 i=0
 while ! grep -q ready "$tmp/sink.out" 2>/dev/null && [ $i -lt 100 ]; do

@@ -87,9 +87,7 @@ if stack_module_knows deny=3; then
 	expect "lockout (deny = 3): 3 wrong SMTP logins, then the right one: 535" \
 	    "$(stack_smtp_rcpt $FOREIGN erin@example.org "$PW")" "$AUTH_NO"
 	expect "PAM_RHOST: Postfix through saslauthd gives none: source unknown" \
-	    "$(stack_sql "SELECT f.source || ' ' || f.count FROM failures f
-		JOIN users u ON u.id = f.user_id
-		WHERE u.name = 'erin@example.org'")" "unknown 3"
+	    "$(stack_sources erin@example.org)" "unknown 3"
 	r=$(echo "$PW" | "$STACK_B/pamtry" -r 192.0.2.7 "$STACK_SVC" \
 	    erin@example.org 2>&1 | head -n 1)
 	expect "lockout: with PAM_RHOST set, as Dovecot sets it, not locked" \

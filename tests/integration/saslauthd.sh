@@ -41,19 +41,14 @@ expect "saslauthd logged the account step as the reason" \
     '*PAM acct error*'
 expect "mixed case reaches the same account" \
     "$(stack_testsasl Alice@EXAMPLE.org "$PW")" "$OK"
-src() {	# the sources and counts of USER's failure counters
-	stack_sql "SELECT group_concat(f.source || ' ' || f.count, ', ')
-	    FROM failures f JOIN users u ON u.id = f.user_id
-	    WHERE u.name = '$1'"
-}
 stack_testsasl carol@example.org wrong-one >/dev/null
 expect "PAM_RHOST: saslauthd -r passes none: the source is \"unknown\"" \
-    "$(src carol@example.org)" "unknown 1"
+    "$(stack_sources carol@example.org)" "unknown 1"
 stack_saslauthd_stop
 stack_saslauthd_start plain || { notok "saslauthd without -r started"; exit 1; }
 stack_testsasl carol@example.org wrong-two >/dev/null
 expect "PAM_RHOST: saslauthd without -r passes none either" \
-    "$(src carol@example.org)" "unknown 2"
+    "$(stack_sources carol@example.org)" "unknown 2"
 stack_saslauthd_stop
 stack_saslauthd_start -r || { notok "saslauthd -r started again"; exit 1; }
 

@@ -121,6 +121,12 @@ stack_init() {
 
 stack_admin() { "$STACK_ADMIN" -c "$STACK_CONF" "$@"; }
 stack_sql() { sqlite3 -batch "$STACK_DB" "$@"; }
+# the sources and counts of USER's failure counters, "SOURCE N, ..."
+stack_sources() {	# USER
+	stack_sql "SELECT group_concat(f.source || ' ' || f.count, ', ')
+	    FROM failures f JOIN users u ON u.id = f.user_id
+	    WHERE u.name = '$1'"
+}
 
 stack_user_add() {	# USER PASSWORD
 	printf '%s\n' "$2" | stack_admin user add "$1" --password-stdin \

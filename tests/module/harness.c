@@ -98,6 +98,18 @@ stage(const char *build)
 	(void)copy_in(build, "mailuser-admin");
 	snprintf(module, sizeof(module), "%s/bin/pam_mailuser.so", dir);
 	snprintf(settok, sizeof(settok), "%s/bin/pam_settok.so", dir);
+	snprintf(db, sizeof(db), "%s/mail.db", dir);
+	snprintf(conf, sizeof(conf), "%s/mailuser.conf", dir);
+}
+
+void
+unstage(void)
+{
+	char cmd[sizeof(dir) + 16];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		printf("# could not remove %s\n", dir);
 }
 
 long long

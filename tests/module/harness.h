@@ -29,8 +29,11 @@ void die(const char *what);
  * pam_settok.so, mailuser-admin), setting module and settok.  The tests
  * then do not depend on where the checkout is: a directory that other
  * users cannot enter, or a path with a space (which a PAM service line
- * cannot hold). */
+ * cannot hold).  db and conf are set to dir/mail.db and
+ * dir/mailuser.conf. */
 void stage(const char *build);
+/* Remove dir and everything in it. */
+void unstage(void);
 /* Run SQL (sqlite3_mprintf format: %q quotes) on the store at path. */
 void sql(const char *path, const char *fmt, ...);
 /* First column of the first row of query, as a number or text. */

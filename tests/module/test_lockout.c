@@ -362,7 +362,7 @@ main(int argc, char **argv)
 	static const char *users[] = { "ann", "bob", "cat", "dan", "eve",
 				       "fay", "gus", "hal", "ivy", "sam",
 				       "tim" };
-	char real[PATH_MAX], pw[32], name[64];
+	char pw[32], name[64];
 	size_t i;
 
 	if (argc != 2) {
@@ -370,11 +370,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (realpath(argv[1], real) == NULL)
-		die(argv[1]);
-	stage(real);
-	snprintf(db, sizeof(db), "%s/mail.db", dir);
-	snprintf(conf, sizeof(conf), "%s/mailuser.conf", dir);
+	stage(argv[1]);
 	sql(db, "PRAGMA journal_mode=WAL; %s", schema_sql);
 	sql(db, "INSERT INTO domains (name, created) VALUES ('example.org', 0)");
 	for (i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
@@ -409,8 +405,6 @@ main(int argc, char **argv)
 	test_unknown();
 	test_sources();
 	test_concurrency();
-	snprintf(real, sizeof(real), "rm -rf '%s'", dir);
-	if (system(real) != 0)
-		printf("# could not remove %s\n", dir);
+	unstage();
 	return tap_failed != 0;
 }

@@ -415,8 +415,6 @@ setup(void)
 	char p[PATH_MAX + 32];
 	FILE *f;
 
-	snprintf(db, sizeof(db), "%s/mail.db", dir);
-	snprintf(conf, sizeof(conf), "%s/mailuser.conf", dir);
 	make_store();
 	if ((f = fopen(conf, "w")) == NULL)
 		die(conf);
@@ -496,16 +494,12 @@ setup_broken(void)
 int
 main(int argc, char **argv)
 {
-	char real[PATH_MAX], cmd[PATH_MAX + 32];
-
 	if (argc != 2) {
 		fprintf(stderr, "usage: test_module BUILD_DIR\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (realpath(argv[1], real) == NULL)
-		die(argv[1]);
-	stage(real);
+	stage(argv[1]);
 	setup();
 	setup_broken();
 
@@ -519,8 +513,6 @@ main(int argc, char **argv)
 	test_store_errors();
 	test_options();
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		printf("# could not remove %s\n", dir);
+	unstage();
 	return tap_failed != 0;
 }

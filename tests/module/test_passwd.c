@@ -836,11 +836,8 @@ setup(const char *build)
 		die("no user nobody");
 	nobody_uid = pw_nobody->pw_uid;
 	nobody_gid = pw_nobody->pw_gid;
-	umask(022);
 	stage(build);
 	snprintf(admin, sizeof(admin), "%s/bin/mailuser-admin", dir);
-	snprintf(db, sizeof(db), "%s/mail.db", dir);
-	snprintf(conf, sizeof(conf), "%s/mailuser.conf", dir);
 	sql(db, "PRAGMA journal_mode=WAL; %s", schema_sql);
 	sql(db, "INSERT INTO domains (name, created) VALUES "
 	    "('example.org', 0), ('aged.example', 0)");
@@ -899,7 +896,6 @@ setup(const char *build)
 int
 main(int argc, char **argv)
 {
-	char real[PATH_MAX], cmd[PATH_MAX + 32];
 	const char *e = getenv("MU_TEST_ROUNDS");
 
 	if (argc != 2) {
@@ -909,10 +905,8 @@ main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (e != NULL && atoi(e) >= 4)
 		rounds = atoi(e);
-	if (realpath(argv[1], real) == NULL)
-		die(argv[1]);
 	rhost = RHOST;
-	setup(real);
+	setup(argv[1]);
 
 	test_root_change();
 	test_user_change();
@@ -925,8 +919,6 @@ main(int argc, char **argv)
 	test_same_user();
 	test_stacked();
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		printf("# could not remove %s\n", dir);
+	unstage();
 	return tap_failed != 0;
 }

@@ -86,8 +86,9 @@ attempt(const struct kind *k, unsigned long n, int *code)
 	pam_handle_t *pamh = NULL;
 	double t0, t1;
 
-	snprintf(user, sizeof(user), "%s", k->user != NULL ? k->user : "");
-	if (k->user == NULL)
+	if (k->user != NULL)
+		snprintf(user, sizeof(user), "%s", k->user);
+	else
 		snprintf(user, sizeof(user), "nobody%lu@example.org", n);
 	/* every password of the same length (8 bytes): the time of a hash
 	 * grows with it */
@@ -215,7 +216,7 @@ main(int argc, char **argv)
 	unsigned long cost = ce != NULL ? strtoul(ce, NULL, 10) :
 	    strcmp(method, "yescrypt") == 0 ? 1 : 1000;
 	unsigned long serial = 0;
-	char real[PATH_MAX], cmd[PATH_MAX + 32];
+
 	size_t n = 300, i, tries;
 	double d, crit;
 	int failed[NKINDS] = { 0 }, bad;
@@ -228,12 +229,8 @@ main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (e != NULL && atoi(e) >= 250)
 		n = (size_t)atoi(e);
-	if (realpath(argv[1], real) == NULL)
-		die(argv[1]);
 	srandom((unsigned)time(NULL));
-	stage(real);
-	snprintf(db, sizeof(db), "%s/mail.db", dir);
-	snprintf(conf, sizeof(conf), "%s/mailuser.conf", dir);
+	stage(argv[1]);
 	make_store(method, cost);
 	if ((f = fopen(conf, "w")) == NULL)
 		die(conf);
@@ -281,8 +278,6 @@ main(int argc, char **argv)
 
 	for (i = 0; i < NKINDS; i++)
 		free(kinds[i].t);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		printf("# could not remove %s\n", dir);
+	unstage();
 	return tap_failed != 0;
 }
