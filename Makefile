@@ -41,7 +41,7 @@ SANLD     = -fsanitize=address,undefined
 endif
 ALL_CFLAGS = -std=gnu11 $(WARN) $(HARDEN) $(PKG_CFLAGS) -Ipam_mailuser \
              -DMU_VERSION='"$(VERSION)"' $(CFLAGS)
-ALL_LDFLAGS = -Wl,-z,relro,-z,now $(SANLD) $(LDFLAGS)
+ALL_LDFLAGS = -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD) $(LDFLAGS)
 
 CORE_SRC  = $(filter-out pam_mailuser/pam_mailuser.c,$(wildcard pam_mailuser/*.c))
 CORE_OBJ  = $(CORE_SRC:%.c=$(B)/%.o)
@@ -61,11 +61,12 @@ TESTBIN   = $(B)/test_unit $(B)/test_names $(B)/test_policy $(B)/test_module $(B
 
 # Build and test dependencies, by Debian package name.
 DEPS_BUILD = gcc make pkg-config libpam0g-dev libcrypt-dev libcrack2-dev \
-             cracklib-runtime libsqlite3-dev libidn2-dev libunistring-dev
+             cracklib-runtime libsqlite3-dev libidn2-dev libunistring-dev \
+             libpq-dev libunbound-dev
 DEPS_TEST  = sqlite3 mandoc valgrind jq pamtester db-util libpam-pwdfile \
              fail2ban python3 procps dovecot-imapd dovecot-pop3d sasl2-bin \
              libsasl2-modules postfix swaks clang libclang-rt-14-dev \
-             fuse3 libfuse3-dev
+             fuse3 libfuse3-dev postgresql-15 unbound nsd rbldnsd
 DEPS_BENCH = db-util libpam-pwdfile linux-perf
 
 MANPAGES  = $(B)/man/pam_mailuser.8 $(B)/man/mailuser-admin.8 \

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Write the compiler and linker flags of the libraries the build needs
-# into OUT.cflags and OUT.libs, from pkg-config (and -lcrack and
-# -lunistring: cracklib and libunistring ship no .pc file).  The Makefile runs this as a rule, so the flags are
+# into OUT.cflags and OUT.libs, from pkg-config (and -lcrack,
+# -lunistring and -lunbound: cracklib and libunistring ship no .pc file,
+# and libunbound's names libevent and nettle, whose -dev packages a
+# build does not need).  The Makefile runs this as a rule, so the flags are
 # read only when something is compiled, after "make deps" has installed
 # the packages: never while the Makefile is parsed.
 #
@@ -17,17 +19,18 @@ cc=${CC:-cc}
 
 missing=""
 if ! command -v "$pc" >/dev/null 2>&1; then
-	missing="pkg-config libpam0g-dev libcrypt-dev libsqlite3-dev libidn2-dev"
+	missing="pkg-config libpam0g-dev libcrypt-dev libsqlite3-dev libidn2-dev libpq-dev libunbound-dev"
 else
 	# pkg-config module, Debian package
 	for pair in pam:libpam0g-dev libxcrypt:libcrypt-dev \
-	    sqlite3:libsqlite3-dev libidn2:libidn2-dev; do
+	    sqlite3:libsqlite3-dev libidn2:libidn2-dev libpq:libpq-dev; do
 		"$pc" --exists "${pair%%:*}" 2>/dev/null ||
 			missing="$missing ${pair#*:}"
 	done
 fi
 # header, Debian package
-for pair in crack.h:libcrack2-dev uninorm.h:libunistring-dev; do
+for pair in crack.h:libcrack2-dev uninorm.h:libunistring-dev \
+    unbound.h:libunbound-dev; do
 	if ! printf '#include <%s>\n' "${pair%%:*}" |
 	    "$cc" -E -x c - >/dev/null 2>&1; then
 		missing="$missing ${pair#*:}"
@@ -39,10 +42,10 @@ if [ -n "$missing" ]; then
 	exit 1
 fi
 
-cflags=$("$pc" --cflags pam libxcrypt sqlite3 libidn2) || exit 1
-libs=$("$pc" --libs pam libxcrypt sqlite3 libidn2) || exit 1
+cflags=$("$pc" --cflags pam libxcrypt sqlite3 libidn2 libpq) || exit 1
+libs=$("$pc" --libs pam libxcrypt sqlite3 libidn2 libpq) || exit 1
 mkdir -p "$(dirname "$out")" || exit 1
 printf '%s\n' "$cflags" >"$out.cflags.tmp" &&
-	printf '%s -lunistring -lcrack\n' "$libs" >"$out.libs.tmp" &&
+	printf '%s -lunistring -lcrack -lunbound\n' "$libs" >"$out.libs.tmp" &&
 	mv "$out.cflags.tmp" "$out.cflags" &&
 	mv "$out.libs.tmp" "$out.libs"
