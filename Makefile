@@ -39,15 +39,19 @@ HARDEN   += -fsanitize=address,undefined -fno-sanitize-recover=all \
             -fno-omit-frame-pointer
 SANLD     = -fsanitize=address,undefined
 endif
-ALL_CFLAGS = -std=gnu11 $(WARN) $(HARDEN) $(PKG_CFLAGS) -Ipam_mailuser \
+INC       = -Ipam_mailuser/core -Ipam_mailuser/store
+ALL_CFLAGS = -std=gnu11 $(WARN) $(HARDEN) $(PKG_CFLAGS) $(INC) \
              -DMU_VERSION='"$(VERSION)"' $(CFLAGS)
 ALL_LDFLAGS = -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD) $(LDFLAGS)
 
-CORE_SRC  = $(filter-out pam_mailuser/pam_mailuser.c,$(wildcard pam_mailuser/*.c))
+# pam_mailuser/core: names, configuration, hashes, policy (no store);
+# pam_mailuser/store: the store interface and its backends;
+# pam_mailuser/pam: the PAM glue.  core and store make libmailuser.a.
+CORE_SRC  = $(wildcard pam_mailuser/core/*.c pam_mailuser/store/*.c)
 CORE_OBJ  = $(CORE_SRC:%.c=$(B)/%.o)
 TOOL_SRC  = $(wildcard tools/*.c)
 TOOL_OBJ  = $(TOOL_SRC:%.c=$(B)/%.o)
-HDRS      = $(wildcard pam_mailuser/*.h tools/*.h) $(B)/schema_sql.h \
+HDRS      = $(wildcard pam_mailuser/*/*.h tools/*.h) $(B)/schema_sql.h \
             $(B)/migrations_sql.h
 MIGRATIONS = $(sort $(wildcard sql/migrations/[0-9]*.sql))
 
@@ -107,9 +111,9 @@ $(LIB): $(CORE_OBJ)
 
 # -z nodelete: libpam unloads the module at every pam_end; kept mapped,
 # it and libsqlite3 are not loaded and relocated again for every login.
-$(MODULE): $(B)/pam_mailuser/pam_mailuser.o $(LIB) pam_mailuser/pam_mailuser.map
+$(MODULE): $(B)/pam_mailuser/pam/pam_mailuser.o $(LIB) pam_mailuser/pam/pam_mailuser.map
 	$(CC) -shared -o $@ $< $(LIB) $(ALL_LDFLAGS) -Wl,--no-undefined -Wl,-z,nodelete \
-	    -Wl,--version-script=pam_mailuser/pam_mailuser.map $(PKG_LIBS)
+	    -Wl,--version-script=pam_mailuser/pam/pam_mailuser.map $(PKG_LIBS)
 
 $(ADMIN): $(TOOL_OBJ) $(LIB)
 	$(CC) -o $@ $(TOOL_OBJ) $(LIB) $(ALL_LDFLAGS) -pie $(PKG_LIBS)
@@ -163,7 +167,7 @@ FUZZ_TIME ?= 60
 FUZZ_SAN   = -fsanitize=address,undefined -fno-sanitize-recover=all \
              -fno-omit-frame-pointer
 FUZZ_CFLAGS = -std=gnu11 -g -O1 -fPIC $(FUZZ_SAN) $(PKG_CFLAGS) \
-              -Ipam_mailuser -Itools -I$(B) -DMU_VERSION='"$(VERSION)"'
+              $(INC) -Itools -I$(B) -DMU_VERSION='"$(VERSION)"'
 FUZZ_NAMES = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN   = $(FUZZ_NAMES:%=$(B)/fuzz/%)
 FUZZ_LIB   = $(B)/fuzz/libmailuser.a
