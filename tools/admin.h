@@ -98,13 +98,22 @@ void cmd_init(struct admin *a, int argc, char **argv);
 void cmd_check(struct admin *a, int argc, char **argv);
 /* admin_migrate.c */
 void cmd_migrate(struct admin *a, int argc, char **argv);
-/* Open the store named by the configuration (mu_store_open) and return
- * its connection.  Exits with the core's message on failure. */
+/* The store named by the configuration, opened at the first call
+ * (mu_store_open); exits with the core's message on failure. */
+struct mu_store *admin_store(struct admin *a);
+/* ... with mu_store_open_flags' flags (MU_OPEN_OLDER: migrate). */
+struct mu_store *admin_store_flags(struct admin *a, unsigned flags);
+/* Print "what: why" for a store operation's error r (the backend's
+ * message for MU_E_STORE) and exit 1. */
+void admin_die(struct admin *a, int r, const char *what)
+	__attribute__((noreturn));
+/* Transitional: the SQLite connection of admin_store, for the files not
+ * yet on the store operations. */
 sqlite3 *admin_open(struct admin *a);
+sqlite3 *mu_store_sqlite(struct mu_store *st);
 /* Close the store if open; for the exit handler.  Finalizes statements
  * left by an error path first so that the close cannot fail. */
 void admin_close(struct admin *a);
-/* admin_open with mu_store_open_flags' flags (MU_OPEN_OLDER: migrate). */
 sqlite3 *admin_open_flags(struct admin *a, unsigned flags);
 
 /* admin_db.c: statement helpers that exit with a message on any error.

@@ -5,6 +5,8 @@
  * rolling back an open transaction.
  */
 #include <err.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "admin.h"
 #include "mu_audit.h"
@@ -95,9 +97,20 @@ void
 db_audit(sqlite3 *db, const char *action, const char *account,
 	 const char *detail)
 {
-	if (mu_audit_add(db, "mailuser-admin", action, account, detail) !=
-	    MU_OK)
-		db_die(db);
+	char actor[256];
+	sqlite3_stmt *s;
+
+	mu_audit_actor(actor, sizeof(actor));
+	s = db_prepare(db, "INSERT INTO audit (at, uid, actor, tool, action, "
+		       "account, detail) VALUES (?1, ?2, ?3, 'mailuser-admin', "
+		       "?4, ?5, ?6)");
+	db_bind_int(s, 1, (int64_t)time(NULL));
+	db_bind_int(s, 2, (int64_t)getuid());
+	db_bind_text(s, 3, actor[0] != '\0' ? actor : NULL);
+	db_bind_text(s, 4, action);
+	db_bind_text(s, 5, account);
+	db_bind_text(s, 6, detail);
+	db_run(s);
 }
 
 /* The id that sql ("SELECT id ... WHERE name = ?1") finds, or -1. */

@@ -64,7 +64,7 @@ set_aging(struct admin *a, bool user, int64_t id, const char *action,
 	char detail[256] = "", part[48];
 	int64_t v[4];
 	sqlite3_stmt *s;
-	sqlite3 *db = mu_store_db(a->st);
+	sqlite3 *db = mu_store_sqlite(a->st);
 	int i, given = 0;
 
 	for (i = 0; i < 4; i++) {	/* all of them checked first */

@@ -36,14 +36,14 @@ side_path(char *out, size_t outsz, const char *db, const char *suffix)
 		errx(1, "%s: path too long", db);
 }
 
-sqlite3 *
-admin_open(struct admin *a)
+struct mu_store *
+admin_store(struct admin *a)
 {
-	return admin_open_flags(a, 0);
+	return admin_store_flags(a, 0);
 }
 
-sqlite3 *
-admin_open_flags(struct admin *a, unsigned flags)
+struct mu_store *
+admin_store_flags(struct admin *a, unsigned flags)
 {
 	int r;
 
@@ -54,31 +54,42 @@ admin_open_flags(struct admin *a, unsigned flags)
 			errx(1, "out of memory");
 		if (r != MU_OK)
 			exit(1);	/* the core said why */
-		/* deleted rows (old hashes, removed users) are overwritten,
-		 * not left in free pages */
-		(void)sqlite3_exec(mu_store_db(a->st),
-				   "PRAGMA secure_delete = ON", NULL, NULL,
-				   NULL);
 	}
-	return mu_store_db(a->st);
+	return a->st;
+}
+
+sqlite3 *
+admin_open(struct admin *a)
+{
+	return mu_store_sqlite(admin_store(a));
+}
+
+sqlite3 *
+admin_open_flags(struct admin *a, unsigned flags)
+{
+	return mu_store_sqlite(admin_store_flags(a, flags));
+}
+
+void
+admin_die(struct admin *a, int r, const char *what)
+{
+	if (r == MU_E_NOMEM)
+		errx(1, "%s: out of memory", what);
+	if (r == MU_E_STORE && a->st != NULL && mu_store_errmsg(a->st)[0])
+		errx(1, "%s: %s", what, mu_store_errmsg(a->st));
+	errx(1, "%s: %s", what, mu_strerror(r));
 }
 
 void
 admin_close(struct admin *a)
 {
-	sqlite3_stmt *s;
-
 	if (a->st == NULL)
 		return;
-	while ((s = sqlite3_next_stmt(mu_store_db(a->st), NULL)) != NULL)
-		sqlite3_finalize(s);
-	/* Best effort: copy the WAL into the database and empty it, so
-	 * that what was deleted does not linger in the -wal file either.
-	 * Busy (a login in progress) is no failure. */
-	if (sqlite3_get_autocommit(mu_store_db(a->st)))
-		(void)sqlite3_wal_checkpoint_v2(mu_store_db(a->st), NULL,
-						SQLITE_CHECKPOINT_TRUNCATE,
-						NULL, NULL);
+	/* Best effort: what was deleted must not linger in the store's
+	 * journal either (SQLite: the WAL is copied in and emptied; a
+	 * login in progress is no failure).  An unfinished transaction is
+	 * rolled back by the close. */
+	mu_store_flush(a->st);
 	mu_store_close(a->st);
 	a->st = NULL;
 }
@@ -587,8 +598,8 @@ cmd_check(struct admin *a, int argc, char **argv)
 			problem("the store does not open: %s",
 				mu_strerror(r));
 		} else {
-			check_sql(mu_store_db(a->st));
-			check_hashes(mu_store_db(a->st));
+			check_sql(mu_store_sqlite(a->st));
+			check_hashes(mu_store_sqlite(a->st));
 		}
 	}
 	if (problems == 0) {

@@ -1,5 +1,6 @@
 #include "mu_account.h"
 #include "mu_error.h"
+#include "mu_secret.h"
 
 bool
 mu_account_expired(const struct mu_user *u, int64_t now)
@@ -28,4 +29,11 @@ mu_account_refusal(const struct mu_user *u, int64_t now, const char **why)
 	}
 	*why = NULL;
 	return MU_OK;
+}
+
+void
+mu_user_wipe(struct mu_user *u)
+{
+	if (u != NULL)
+		mu_wipe(u->hash, sizeof(u->hash));
 }

@@ -12,7 +12,7 @@
 #include "mu_error.h"
 #include "mu_strength.h"
 
-enum opt_type { T_BOOL, T_ULONG, T_PATH, T_DOMAIN, T_METHOD };
+enum opt_type { T_BOOL, T_ULONG, T_PATH, T_DB, T_DOMAIN, T_METHOD };
 
 /* Which origins may set an option. */
 #define O_FILE 1
@@ -33,7 +33,7 @@ struct opt {
 
 static const struct opt opts[] = {
 	{ "conf",            T_PATH,   F(conf),            0, 0, O_ARG },
-	{ "db",              T_PATH,   F(db),              0, 0, O_BOTH },
+	{ "db",              T_DB,     F(db),              0, 0, O_BOTH },
 	{ "default_domain",  T_DOMAIN, F(default_domain),  0, 0, O_BOTH },
 	{ "lowercase_local", T_BOOL,   F(lowercase_local), 0, 0, O_BOTH },
 	{ "utf8_local",      T_BOOL,   F(utf8_local),      0, 0, O_BOTH },
@@ -65,6 +65,45 @@ static const struct opt opts[] = {
 
 /* Longest line of a configuration file, without its newline. */
 #define CONF_LINE (PATH_MAX + 126)
+
+bool
+mu_db_is_pg(const char *db)
+{
+	if (strncmp(db, "postgresql://", 13) == 0 ||
+	    strncmp(db, "postgres://", 11) == 0)
+		return true;
+	/* a libpq "key=value" string; a path starts with '/' */
+	return db[0] != '/' && strchr(db, '=') != NULL;
+}
+
+bool
+mu_db_has_password(const char *db)
+{
+	const char *at, *colon, *p;
+
+	if (!mu_db_is_pg(db))
+		return false;
+	if (db[0] != '/' && strstr(db, "://") != NULL) {
+		/* postgresql://user:password@host/...: a ':' in the user
+		 * information, or password= among the parameters */
+		p = strstr(db, "://") + 3;
+		at = strchr(p, '@');
+		colon = strchr(p, ':');
+		if (at != NULL && colon != NULL && colon < at &&
+		    strcspn(p, "/?") > (size_t)(at - p))
+			return true;
+		return strstr(db, "password=") != NULL;
+	}
+	for (p = db; (p = strstr(p, "password")) != NULL; p++) {
+		const char *q = p + 8;
+
+		/* the keyword, not passfile or a value containing it */
+		if ((p == db || p[-1] == ' ' || p[-1] == '\t') &&
+		    (*q == '=' || *q == ' ' || *q == '\t'))
+			return true;
+	}
+	return false;
+}
 
 void
 mu_config_defaults(struct mu_config *cfg)
@@ -188,6 +227,15 @@ mu_config_set(struct mu_config *cfg, enum mu_origin origin,
 			why = "not an absolute path";
 		else if (strlen(value) >= o->size)
 			why = "path too long";
+		else
+			memcpy(field, value, strlen(value) + 1);
+		break;
+	case T_DB:
+		if (!mu_db_is_pg(value) && value[0] != '/')
+			why = "neither an absolute path nor a PostgreSQL "
+			    "connection string";
+		else if (strlen(value) >= o->size)
+			why = "too long";
 		else
 			memcpy(field, value, strlen(value) + 1);
 		break;
@@ -367,6 +415,7 @@ int
 mu_config_load(struct mu_config *cfg, const char *path, bool must_exist,
 	       const struct mu_log *log)
 {
+	struct stat sb;
 	char *buf;
 	size_t len;
 	int fd, r;
@@ -380,6 +429,12 @@ mu_config_load(struct mu_config *cfg, const char *path, bool must_exist,
 	}
 	if ((r = read_capped(fd, path, buf, &len, log)) == MU_OK)
 		r = mu_config_parse(cfg, buf, len, path, log);
+	if (r == MU_OK && mu_db_has_password(cfg->db) &&
+	    fstat(fd, &sb) == 0 && (sb.st_mode & S_IROTH)) {
+		mu_logf(log, LOG_ERR, "%s: holds a database password and is "
+			"readable by others (chmod o-r)", path);
+		r = MU_E_CONFIG;
+	}
 	close(fd);
 	free(buf);
 	return r;

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "mu_store.h"
+#include "mu_user.h"
 
 /* True when u's account expiry date has been reached at now. */
 bool mu_account_expired(const struct mu_user *u, int64_t now);

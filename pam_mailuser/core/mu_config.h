@@ -49,6 +49,14 @@ struct mu_config {
 	const struct mu_method *method;
 };
 
+/* Does a db= value name a PostgreSQL database (a postgresql:// or
+ * postgres:// URI, or a libpq "key=value" string) rather than an SQLite
+ * file (an absolute path)? */
+bool mu_db_is_pg(const char *db);
+/* Does it hold a password?  A configuration file that does must not be
+ * readable by others. */
+bool mu_db_has_password(const char *db);
+
 /* Where a setting comes from: affects which keys are allowed. */
 enum mu_origin { MU_FROM_FILE, MU_FROM_ARG };
 

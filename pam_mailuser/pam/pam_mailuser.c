@@ -94,9 +94,13 @@ log_startup(const struct ctx *c)
 	if (logged == getpid())
 		return;
 	logged = getpid();
-	if (c->cfg.debug)
+	if (c->cfg.debug) {
+		char name[256];
+
+		mu_store_describe(c->cfg.db, name, sizeof(name));
 		pam_syslog(c->pamh, LOG_DEBUG, "pam_mailuser %s: store %s",
-			   MU_VERSION, c->cfg.db);
+			   MU_VERSION, name);
+	}
 	if (c->cfg.deny == 0 && c->cfg.deny_total == 0)
 		pam_syslog(c->pamh, LOG_WARNING, "the brute-force defence is "
 			   "off (deny=0 and deny_total=0): failed logins are "
@@ -145,15 +149,18 @@ setup_error(const struct ctx *c, int r)
 	return r == MU_E_CONFIG ? PAM_SERVICE_ERR : PAM_USER_UNKNOWN;
 }
 
+/* pam_end gives the store back to the process (mu_store_release),
+ * which keeps it open for the next PAM transaction. */
 static void
 store_cleanup(pam_handle_t *pamh, void *data, int status)
 {
 	(void)pamh;
 	(void)status;
-	mu_store_close(data);
+	mu_store_release(data);
 }
 
-/* The store, opened once per PAM handle and closed by pam_end. */
+/* The store for this PAM handle: the process's kept one (see
+ * mu_store_acquire), held until pam_end. */
 static int
 get_store(struct ctx *c, struct mu_store **out)
 {
@@ -163,19 +170,21 @@ get_store(struct ctx *c, struct mu_store **out)
 
 	if (pam_get_data(c->pamh, STORE_KEY, &data) == PAM_SUCCESS &&
 	    data != NULL) {
-		/* no connection is used across a fork: a child opens its
-		 * own (replacing the data closes nothing of the parent's) */
+		/* no connection is used across a fork: a child acquires
+		 * its own (replacing the data releases the parent's copy,
+		 * which only forgets it) */
 		if (mu_store_is_ours((const struct mu_store *)data)) {
 			*out = (struct mu_store *)data;
 			return MU_OK;
 		}
 	}
-	if ((r = mu_store_open_flags(c->cfg.db, c->cfg.busy_timeout, &c->log,
-				     MU_OPEN_TRUSTED, &st)) != MU_OK)
+	if ((r = mu_store_acquire(c->cfg.db, c->cfg.busy_timeout,
+				  MU_CONNECT_TIMEOUT, &c->log,
+				  MU_OPEN_TRUSTED, &st)) != MU_OK)
 		return r;
 	if (pam_set_data(c->pamh, STORE_KEY, st, store_cleanup) !=
 	    PAM_SUCCESS) {
-		mu_store_close(st);
+		mu_store_release(st);
 		return MU_E_NOMEM;
 	}
 	*out = st;

@@ -1,50 +1,47 @@
 #include <pwd.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "mu_audit.h"
+#include "mu_db.h"
 #include "mu_error.h"
 
+void
+mu_audit_actor(char *actor, size_t actorsz)
+{
+	struct passwd pwd, *pw = NULL;
+	char buf[1024];
+
+	/* who logged in (through sudo too), else whom the process runs as */
+	if (getlogin_r(actor, actorsz) == 0)
+		return;
+	actor[0] = '\0';
+	if (getpwuid_r(getuid(), &pwd, buf, sizeof(buf), &pw) == 0 &&
+	    pw != NULL)
+		snprintf(actor, actorsz, "%s", pw->pw_name);
+}
+
 int
-mu_audit_add(sqlite3 *db, const char *tool, const char *action,
-	     const char *account, const char *detail)
+mu_audit_add_id(struct mu_store *st, const char *tool, const char *action,
+		const char *account, const char *detail, int64_t *id)
 {
 	static const char sql[] =
 	    "INSERT INTO audit (at, uid, actor, tool, action, account, detail)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-	char actor[256], buf[1024];
-	struct passwd pwd, *pw = NULL;
-	sqlite3_stmt *s = NULL;
-	int rc;
+	    " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
+	char actor[256];
+	int64_t rid;
 
-	/* who logged in (through sudo too), else whom the process runs as */
-	if (getlogin_r(actor, sizeof(actor)) != 0) {
-		actor[0] = '\0';
-		if (getpwuid_r(getuid(), &pwd, buf, sizeof(buf), &pw) == 0 &&
-		    pw != NULL)
-			snprintf(actor, sizeof(actor), "%s", pw->pw_name);
-	}
-	rc = sqlite3_prepare_v2(db, sql, sizeof(sql), &s, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 1, (sqlite3_int64)time(NULL));
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 2, (sqlite3_int64)getuid());
-	if (rc == SQLITE_OK)
-		rc = actor[0] != '\0' ?
-		    sqlite3_bind_text(s, 3, actor, -1, SQLITE_STATIC) :
-		    sqlite3_bind_null(s, 3);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(s, 4, tool, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(s, 5, action, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)	/* NULL binds NULL */
-		rc = sqlite3_bind_text(s, 6, account, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(s, 7, detail, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? MU_OK : MU_E_STORE;
+	mu_audit_actor(actor, sizeof(actor));
+	return mu_q_int(st, id != NULL ? id : &rid, NULL, sql, "iittttt",
+			(int64_t)time(NULL), (int64_t)getuid(),
+			actor[0] != '\0' ? actor : NULL, tool, action, account,
+			detail);
+}
+
+int
+mu_audit_add(struct mu_store *st, const char *tool, const char *action,
+	     const char *account, const char *detail)
+{
+	return mu_audit_add_id(st, tool, action, account, detail, NULL);
 }

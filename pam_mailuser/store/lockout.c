@@ -1,278 +1,152 @@
 /*
- * Brute-force defence: failure counters per user and source, and the
- * one write transaction every login attempt makes.
+ * Brute-force defence in the store: failure counters per user and
+ * source, and the one write transaction every login attempt makes.
  */
-#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "mu_db.h"
 #include "mu_error.h"
 #include "mu_lockout.h"
 #include "mu_secret.h"
 
-int64_t
-mu_sat_add(int64_t a, int64_t b)
-{
-	int64_t r;
-
-	if (__builtin_add_overflow(a, b, &r))
-		return b > 0 ? INT64_MAX : INT64_MIN;
-	return r;
-}
-
-int64_t
-mu_sat_sub(int64_t a, int64_t b)
-{
-	int64_t r;
-
-	if (__builtin_sub_overflow(a, b, &r))
-		return b < 0 ? INT64_MAX : INT64_MIN;
-	return r;
-}
-
-bool
-mu_fail_locked(const struct mu_fail_row *row, int64_t now)
-{
-	return row->locked_until != 0 && now < row->locked_until;
-}
-
-/* When a lock engaged at now ends. */
-static int64_t
-lock_end(int64_t now, const struct mu_fail_policy *p)
-{
-	int64_t end;
-
-	if (p->unlock == 0)
-		return MU_FOREVER;
-	end = mu_sat_add(now, (int64_t)p->unlock);
-	return end > now ? end : MU_FOREVER;
-}
-
-bool
-mu_fail_next(const struct mu_fail_row *old, bool exists, int64_t now,
-	     unsigned long limit, const struct mu_fail_policy *p,
-	     struct mu_fail_row *out)
-{
-	int64_t elapsed;
-	bool fresh;
-
-	if (!exists) {
-		fresh = true;
-	} else if (mu_fail_locked(old, now)) {
-		fresh = false;
-	} else {
-		/* a clock stepped backwards gives elapsed < 0: in window */
-		elapsed = mu_sat_sub(now, old->first);
-		fresh = elapsed >= (int64_t)p->interval ||
-		    old->locked_until != 0;	/* an expired lock */
-	}
-	if (fresh) {
-		out->count = 1;
-		out->first = now;
-		out->locked_until = 0;
-	} else {
-		*out = *old;
-		out->count = mu_sat_add(old->count, 1);
-	}
-	out->last = now;
-	if (limit == 0 || out->locked_until != 0 ||
-	    out->count < (int64_t)limit)
-		return false;
-	out->locked_until = lock_end(now, p);
-	return true;
-}
-
-/* Prepare sql and bind ?1 to id and, when text is not NULL, ?2 to text
- * (kept by the caller until the statement is finalized). */
-static int
-prep(sqlite3 *db, const char *sql, int64_t id, const char *text,
-     sqlite3_stmt **s)
-{
-	int rc;
-
-	*s = NULL;
-	rc = sqlite3_prepare_v2(db, sql, -1, s, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(*s, 1, id);
-	if (rc == SQLITE_OK && text != NULL)
-		rc = sqlite3_bind_text(*s, 2, text, -1, SQLITE_STATIC);
-	return rc;
-}
-
 /* The lock state of user id for source, inside the transaction. */
 static int
-lock_state(sqlite3 *db, int64_t id, const char *source, int64_t now,
+lock_state(struct mu_store *st, int64_t id, const char *source, int64_t now,
 	   struct mu_lock_state *ls)
 {
 	static const char sql[] =
 	    "SELECT source, locked_until FROM failures "
-	    "WHERE user_id = ?1 AND source IN (?2, '')";
-	sqlite3_stmt *s = NULL;
-	int rc;
+	    "WHERE user_id = $1 AND source IN ($2, '')";
+	struct mu_res *r;
+	int ret;
 
 	memset(ls, 0, sizeof(*ls));
-	rc = prep(db, sql, id, source, &s);
-	while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		bool all = sqlite3_column_bytes(s, 0) == 0;
+	if ((ret = mu_q(st, &r, sql, "it", id, source)) != MU_OK)
+		return ret;
+	while (mu_row(r)) {
+		bool all = mu_text(r, 0)[0] == '\0';
 		struct mu_fail_row row = { 0, 0, 0, 0 };
 
-		row.locked_until = sqlite3_column_int64(s, 1);
+		row.locked_until = mu_int(r, 1);
 		if (mu_fail_locked(&row, now) &&
 		    (!ls->locked || row.locked_until > ls->until)) {
 			ls->locked = true;
 			ls->all = all;
 			ls->until = row.locked_until;
 		}
-		rc = SQLITE_OK;
 	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+	return mu_done(r);
 }
 
 /* Is fp among the user's recent wrong-password fingerprints?  Every
  * stored one is compared, in constant time each. */
 static int
-stale_seen(sqlite3 *db, int64_t id, const char *digest, bool *seen)
+stale_seen(struct mu_store *st, int64_t id, const char *digest, bool *seen)
 {
 	static const char sql[] =
-	    "SELECT digest FROM recent_failures WHERE user_id = ?1";
-	sqlite3_stmt *s = NULL;
-	int rc;
+	    "SELECT digest FROM recent_failures WHERE user_id = $1";
+	struct mu_res *r;
+	int ret;
 
 	*seen = false;
-	rc = prep(db, sql, id, NULL, &s);
-	while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (mu_ct_streq((const char *)sqlite3_column_text(s, 0),
-				digest))
+	if ((ret = mu_q(st, &r, sql, "i", id)) != MU_OK)
+		return ret;
+	while (mu_row(r))
+		if (mu_ct_streq(mu_text(r, 0), digest))
 			*seen = true;
-		rc = SQLITE_OK;
-	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+	return mu_done(r);
 }
 
 /* Keep fingerprint digest of user id (or, when drop, add it and take it
  * out again: the same writes without keeping anything), then keep only
  * the newest MU_STALE_KEEP. */
 static int
-stale_write(sqlite3 *db, int64_t id, const char *digest, int64_t now,
+stale_write(struct mu_store *st, int64_t id, const char *digest, int64_t now,
 	    bool drop)
 {
 	static const char ins[] =
 	    "INSERT INTO recent_failures (user_id, digest, at) "
-	    "VALUES (?1, ?2, ?3)";
+	    "VALUES ($1, $2, $3) RETURNING id";
 	static const char del[] =
-	    "DELETE FROM recent_failures WHERE id = ?1 AND digest = ?2";
+	    "DELETE FROM recent_failures WHERE id = $1 AND digest = $2";
 	static const char prune[] =
-	    "DELETE FROM recent_failures WHERE user_id = ?1 AND id NOT IN "
-	    "(SELECT id FROM recent_failures WHERE user_id = ?1 "
-	    "ORDER BY id DESC LIMIT ?2)";
-	sqlite3_stmt *s = NULL;
-	int rc;
+	    "DELETE FROM recent_failures WHERE user_id = $1 AND id NOT IN "
+	    "(SELECT id FROM recent_failures WHERE user_id = $1 "
+	    "ORDER BY id DESC LIMIT $2)";
+	int64_t rid;
+	int ret;
 
-	rc = prep(db, ins, id, digest, &s);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 3, now);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
-		return rc;
-	if (drop) {
-		rc = prep(db, del, sqlite3_last_insert_rowid(db), digest, &s);
-		if (rc == SQLITE_OK)
-			rc = sqlite3_step(s);
-		sqlite3_finalize(s);
-		if (rc != SQLITE_DONE)
-			return rc;
-	}
-	rc = prep(db, prune, id, NULL, &s);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(s, 2, MU_STALE_KEEP);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+	if ((ret = mu_q_int(st, &rid, NULL, ins, "iti", id, digest, now)) !=
+	    MU_OK)
+		return ret;
+	if (drop && (ret = mu_q(st, NULL, del, "it", rid, digest)) != MU_OK)
+		return ret;
+	return mu_q(st, NULL, prune, "ii", id, (int64_t)MU_STALE_KEEP);
 }
 
 static int
-row_get(sqlite3 *db, int64_t id, const char *source, struct mu_fail_row *r,
-	bool *exists)
+row_get(struct mu_store *st, int64_t id, const char *source,
+	struct mu_fail_row *row, bool *exists)
 {
 	static const char sql[] =
 	    "SELECT count, first_fail, last_fail, "
 	    "coalesce(locked_until, 0) FROM failures "
-	    "WHERE user_id = ?1 AND source = ?2";
-	sqlite3_stmt *s = NULL;
-	int rc;
+	    "WHERE user_id = $1 AND source = $2";
+	struct mu_res *r;
+	int ret;
 
-	memset(r, 0, sizeof(*r));
+	memset(row, 0, sizeof(*row));
 	*exists = false;
-	rc = prep(db, sql, id, source, &s);
-	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+	if ((ret = mu_q(st, &r, sql, "it", id, source)) != MU_OK)
+		return ret;
+	if (mu_row(r)) {
 		*exists = true;
-		r->count = sqlite3_column_int64(s, 0);
-		r->first = sqlite3_column_int64(s, 1);
-		r->last = sqlite3_column_int64(s, 2);
-		r->locked_until = sqlite3_column_int64(s, 3);
-		rc = SQLITE_DONE;
+		row->count = mu_int(r, 0);
+		row->first = mu_int(r, 1);
+		row->last = mu_int(r, 2);
+		row->locked_until = mu_int(r, 3);
 	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+	return mu_done(r);
 }
 
 static int
-row_put(sqlite3 *db, int64_t id, const char *source,
-	const struct mu_fail_row *r)
+row_put(struct mu_store *st, int64_t id, const char *source,
+	const struct mu_fail_row *row)
 {
 	static const char sql[] =
-	    "INSERT OR REPLACE INTO failures (user_id, source, count, "
-	    "first_fail, last_fail, locked_until) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, nullif(?6, 0))";
-	sqlite3_stmt *s = NULL;
-	int rc;
+	    "INSERT INTO failures (user_id, source, count, first_fail, "
+	    "last_fail, locked_until) "
+	    "VALUES ($1, $2, $3, $4, $5, nullif($6, 0)) "
+	    "ON CONFLICT (user_id, source) DO UPDATE SET "
+	    "count = excluded.count, first_fail = excluded.first_fail, "
+	    "last_fail = excluded.last_fail, "
+	    "locked_until = excluded.locked_until";
 
-	rc = prep(db, sql, id, source, &s);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 3, r->count);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 4, r->first);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 5, r->last);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 6, r->locked_until);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+	return mu_q(st, NULL, sql, "itiiii", id, source, row->count,
+		    row->first, row->last, row->locked_until);
 }
 
 /* Failures of user id from every source within the window at now. */
 static int
-total_in_window(sqlite3 *db, int64_t id, int64_t now, unsigned long interval,
-		int64_t *total)
+total_in_window(struct mu_store *st, int64_t id, int64_t now,
+		unsigned long interval, int64_t *total)
 {
 	static const char sql[] =
 	    "SELECT count, first_fail FROM failures "
-	    "WHERE user_id = ?1 AND source <> ''";
-	sqlite3_stmt *s = NULL;
-	int rc;
+	    "WHERE user_id = $1 AND source <> ''";
+	struct mu_res *r;
+	int ret;
 
 	*total = 0;
-	rc = prep(db, sql, id, NULL, &s);
-	while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t elapsed = mu_sat_sub(now,
-					     sqlite3_column_int64(s, 1));
-
-		if (elapsed < (int64_t)interval)
-			*total = mu_sat_add(*total,
-					    sqlite3_column_int64(s, 0));
-		rc = SQLITE_OK;
-	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+	if ((ret = mu_q(st, &r, sql, "i", id)) != MU_OK)
+		return ret;
+	while (mu_row(r))
+		if (mu_sat_sub(now, mu_int(r, 1)) < (int64_t)interval)
+			*total = mu_sat_add(*total, mu_int(r, 0));
+	return mu_done(r);
 }
 
 /*
@@ -284,19 +158,19 @@ total_in_window(sqlite3 *db, int64_t id, int64_t now, unsigned long interval,
  * the same either way, so the time does not tell them apart.
  */
 static int
-record(sqlite3 *db, int64_t id, const char *source, int64_t now,
+record(struct mu_store *st, int64_t id, const char *source, int64_t now,
        const struct mu_fail_policy *p, bool counted, bool *engaged,
        bool *all, int64_t *until)
 {
 	struct mu_fail_row old, row;
 	bool exists;
 	int64_t total;
-	int rc;
+	int ret;
 
 	*engaged = *all = false;
 	*until = 0;
-	if ((rc = row_get(db, id, source, &old, &exists)) != SQLITE_OK)
-		return rc;
+	if ((ret = row_get(st, id, source, &old, &exists)) != MU_OK)
+		return ret;
 	if (counted) {
 		*engaged = mu_fail_next(&old, exists, now, p->deny, p, &row);
 		*until = row.locked_until;
@@ -309,74 +183,56 @@ record(sqlite3 *db, int64_t id, const char *source, int64_t now,
 		}
 		row.last = now;
 	}
-	if ((rc = row_put(db, id, source, &row)) != SQLITE_OK ||
+	if ((ret = row_put(st, id, source, &row)) != MU_OK ||
 	    p->deny_total == 0)
-		return rc;
-	if ((rc = total_in_window(db, id, now, p->interval, &total)) !=
-	    SQLITE_OK || !counted || total < (int64_t)p->deny_total)
-		return rc;
+		return ret;
+	if ((ret = total_in_window(st, id, now, p->interval, &total)) !=
+	    MU_OK || !counted || total < (int64_t)p->deny_total)
+		return ret;
 	/* every source: one row with an empty source holds the lock */
-	if ((rc = row_get(db, id, MU_SOURCE_ALL, &old, &exists)) != SQLITE_OK)
-		return rc;
+	if ((ret = row_get(st, id, MU_SOURCE_ALL, &old, &exists)) != MU_OK)
+		return ret;
 	if (exists && mu_fail_locked(&old, now))
-		return SQLITE_OK;
+		return MU_OK;
 	row.count = total;
 	row.first = row.last = now;
-	row.locked_until = lock_end(now, p);
+	row.locked_until = mu_fail_lock_end(now, p);
 	*engaged = true;
 	*all = true;
 	*until = row.locked_until;
-	return row_put(db, id, MU_SOURCE_ALL, &row);
-}
-
-void
-mu_fail_fingerprint(const char *computed, char *out)
-{
-	const char *h;
-	size_t n;
-
-	out[0] = '\0';
-	if (computed == NULL || computed[0] == '\0')
-		return;
-	/* the hash part: after the last '$' ("$6$salt$HASH"), or after the
-	 * two salt characters of a traditional DES string */
-	if ((h = strrchr(computed, '$')) != NULL)
-		h++;
-	else
-		h = strlen(computed) > 2 ? computed + 2 : computed;
-	n = strnlen(h, MU_FP_LEN);
-	memcpy(out, h, n);
-	out[n] = '\0';
+	return row_put(st, id, MU_SOURCE_ALL, &row);
 }
 
 /* Why a write failed, and what to do, for the log. */
 static const char *
-write_hint(int rc)
+write_hint(enum mu_db_err e)
 {
-	switch (rc & 0xff) {
-	case SQLITE_FULL:
+	switch (e) {
+	case MU_DB_FULL:
 		return "the file system is full: free space on it";
-	case SQLITE_READONLY:
+	case MU_DB_READONLY:
 		return "the store is read-only to this process: give the "
 		       "auth processes write access to the store, its -wal "
 		       "and -shm files and its directory (mailuser-admin "
-		       "init --group)";
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
+		       "init --group), or the database role the right to "
+		       "write the counters";
+	case MU_DB_BUSY:
 		return "another process held the write lock past 4 times "
 		       "busy_timeout: find it (a long-running tool or a "
 		       "stuck process) or raise busy_timeout";
-	case SQLITE_IOERR:
+	case MU_DB_IO:
 		return "an I/O error: check the disk and the kernel log";
+	case MU_DB_CONN:
+		return "the database server cannot be reached";
 	default:
-		return "see the SQLite message";
+		return "see the database's message";
 	}
 }
 
 /* One LOG_ERR line a minute per process at most: an outage must not
  * flood the log with a line per login. */
 static void
-write_failed(struct mu_store *st, int rc)
+write_failed(struct mu_store *st)
 {
 	static int64_t last;
 	static pid_t pid;
@@ -389,65 +245,88 @@ write_failed(struct mu_store *st, int rc)
 	last = now;
 	snprintf(what, sizeof(what), "cannot record login attempts, so "
 		 "every login of the users concerned is refused "
-		 "(PAM_AUTHINFO_UNAVAIL) until it can; %s", write_hint(rc));
+		 "(PAM_AUTHINFO_UNAVAIL) until it can; %s",
+		 write_hint(mu_db_error(st, NULL)));
 	mu_store_log(st, LOG_ERR, what);
 }
 
-/* BEGIN IMMEDIATE, waiting up to MU_FAIL_TRIES busy timeouts: an
- * attempt must not go unrecorded because others keep the store busy. */
+/* COMMIT, or after an error ROLLBACK; MU_OK or MU_E_STORE. */
 static int
-begin_write(sqlite3 *db)
+end_write(struct mu_store *st, int ret)
 {
-	int rc = SQLITE_BUSY, tries;
-
-	for (tries = 0; tries < MU_FAIL_TRIES; tries++) {
-		rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-		if ((rc & 0xff) != SQLITE_BUSY)
-			break;
+	if (ret == MU_OK)
+		ret = mu_commit(st);
+	if (ret != MU_OK) {
+		mu_rollback(st);
+		return MU_E_STORE;
 	}
-	return rc;
-}
-
-/* COMMIT, or after an error log it (with SQLite's message of that
- * error, before the ROLLBACK replaces it) and ROLLBACK; the first error
- * code. */
-static int
-end_write(struct mu_store *st, int rc)
-{
-	sqlite3 *db = mu_store_db(st);
-
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
-		write_failed(st, rc);
-		if (!sqlite3_get_autocommit(db))
-			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	}
-	return rc;
-}
-
-/* Run one statement with ?1 id, ?2 text (may be NULL: unbound), ?3 now. */
-static int
-exec3(sqlite3 *db, const char *sql, int64_t id, const char *text,
-      int64_t now)
-{
-	sqlite3_stmt *s = NULL;
-	int rc;
-
-	rc = prep(db, sql, id, text, &s);
-	if (rc == SQLITE_OK && sqlite3_bind_parameter_count(s) >= 3)
-		rc = sqlite3_bind_int64(s, 3, now);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+	return MU_OK;
 }
 
 /* The writes of keeping a fingerprint, without keeping one. */
 static int
-churn(sqlite3 *db, int64_t id, int64_t now)
+churn(struct mu_store *st, int64_t id, int64_t now)
 {
-	return stale_write(db, id, "", now, true);
+	return stale_write(st, id, "", now, true);
+}
+
+static int
+attempt(struct mu_store *st, int64_t id, const char *source,
+	const struct mu_attempt *a, int64_t now,
+	const struct mu_fail_policy *p, struct mu_attempt_result *res)
+{
+	static const char drop_row[] =
+	    "DELETE FROM failures WHERE user_id = $1 AND source = $2";
+	static const char drop_fp[] =
+	    "DELETE FROM recent_failures WHERE user_id = $1";
+	static const char login[] =
+	    "UPDATE users SET last_login = $2 WHERE id = $1";
+	struct mu_lock_state ls;
+	const char *fp = a->fp != NULL ? a->fp : "";
+	bool seen = false, refused, counted = false;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	memset(&ls, 0, sizeof(ls));
+	if ((ret = mu_begin(st, true)) != MU_OK)
+		return end_write(st, ret);
+	/* Every attempt runs the statements of a counted failure: the lock
+	 * state, the fingerprints read and one written, the counter read
+	 * and written, the total read.  Only the values differ, so the
+	 * time does not tell a refusal's reason.  A success then undoes
+	 * them: it commits only when a failure could have, also on a
+	 * nearly full disk, and always writes something. */
+	ret = mu_lock_user(st, id);
+	if (ret == MU_OK)
+		ret = lock_state(st, id, source, now, &ls);
+	refused = ls.locked || !a->ok;
+	if (ret == MU_OK)
+		ret = stale_seen(st, id, fp, &seen);
+	/* counted: a refusal that no lock holds and that is not a repeat of
+	 * a recent wrong password; its fingerprint is kept.  A guess made
+	 * during a lock keeps none: it must cost a count when made again. */
+	counted = refused && !ls.locked && !seen;
+	if (ret == MU_OK)
+		ret = counted && fp[0] != '\0' ?
+		    stale_write(st, id, fp, now, false) : churn(st, id, now);
+	if (ret == MU_OK)
+		ret = record(st, id, ls.locked && ls.all ? MU_SOURCE_ALL :
+			     source, now, p, counted, &res->engaged,
+			     &res->engaged_all, &res->engaged_until);
+	if (ret == MU_OK && !refused) {
+		ret = mu_q(st, NULL, drop_row, "it", id, source);
+		if (ret == MU_OK)
+			ret = mu_q(st, NULL, drop_fp, "i", id);
+		if (ret == MU_OK)
+			ret = mu_q(st, NULL, login, "ii", id, now);
+	}
+	res->counted = counted;
+	if (ls.locked) {
+		res->locked = true;
+		res->locked_all = ls.all;
+		res->locked_until = ls.until;
+	}
+	return end_write(st, ret);
 }
 
 int
@@ -456,138 +335,88 @@ mu_attempt_record(struct mu_store *st, int64_t id, const char *source,
 		  const struct mu_fail_policy *p,
 		  struct mu_attempt_result *res)
 {
-	static const char drop_row[] =
-	    "DELETE FROM failures WHERE user_id = ?1 AND source = ?2";
-	static const char drop_fp[] =
-	    "DELETE FROM recent_failures WHERE user_id = ?1";
-	static const char login[] =
-	    "UPDATE users SET last_login = ?3 WHERE id = ?1";
-	sqlite3 *db = mu_store_db(st);
-	struct mu_lock_state ls;
-	const char *fp = a->fp != NULL ? a->fp : "";
-	bool seen = false, refused, counted;
-	int rc;
+	int ret, tries = 0;
 
-	memset(res, 0, sizeof(*res));
-	if ((rc = begin_write(db)) != SQLITE_OK)
-		goto out;
-	/* Every attempt runs the statements of a counted failure: the lock
-	 * state, the fingerprints read and one written, the counter read
-	 * and written, the total read.  Only the values differ, so the
-	 * time does not tell a refusal's reason.  A success then undoes
-	 * them: it commits only when a failure could have, also on a
-	 * nearly full disk, and always writes something. */
-	rc = lock_state(db, id, source, now, &ls);
-	refused = ls.locked || !a->ok;
-	if (rc == SQLITE_OK)
-		rc = stale_seen(db, id, fp, &seen);
-	/* counted: a refusal that no lock holds and that is not a repeat of
-	 * a recent wrong password; its fingerprint is kept.  A guess made
-	 * during a lock keeps none: it must cost a count when made again. */
-	counted = refused && !ls.locked && !seen;
-	if (rc == SQLITE_OK)
-		rc = counted && fp[0] != '\0' ?
-		    stale_write(db, id, fp, now, false) : churn(db, id, now);
-	if (rc == SQLITE_OK)
-		rc = record(db, id, ls.locked && ls.all ? MU_SOURCE_ALL :
-			    source, now, p, counted, &res->engaged,
-			    &res->engaged_all, &res->engaged_until);
-	if (rc == SQLITE_OK && !refused) {
-		rc = exec3(db, drop_row, id, source, now);
-		if (rc == SQLITE_OK)
-			rc = exec3(db, drop_fp, id, NULL, now);
-		if (rc == SQLITE_OK)
-			rc = exec3(db, login, id, NULL, now);
-	}
-	res->counted = counted;
-	if (ls.locked) {
-		res->locked = true;
-		res->locked_all = ls.all;
-		res->locked_until = ls.until;
-	}
-out:
-	if ((rc = end_write(st, rc)) != SQLITE_OK) {
+	do {
+		ret = attempt(st, id, source, a, now, p, res);
+	} while (ret != MU_OK && mu_store_retry(st, &tries));
+	if (ret != MU_OK) {
+		write_failed(st);
+		mu_store_mark_failed(st);
 		memset(res, 0, sizeof(*res));
 		return MU_E_STORE;
 	}
 	return MU_OK;
 }
 
-int
-mu_attempt_unknown(struct mu_store *st, const char *source, int64_t now,
-		   const struct mu_fail_policy *p)
+static int
+unknown(struct mu_store *st, const char *source, int64_t now,
+	const struct mu_fail_policy *p)
 {
-	static const char get[] =
-	    "SELECT count, first_fail FROM source_failures WHERE source = ?1";
-	static const char put[] =
-	    "INSERT OR REPLACE INTO source_failures (source, count, "
-	    "first_fail, last_fail) VALUES (?1, ?2, ?3, ?4)";
+	/* one statement: atomic with every other server of the store */
+	static const char count[] =
+	    "INSERT INTO source_failures (source, count, first_fail, "
+	    "last_fail) VALUES ($1, 1, $2, $2) "
+	    "ON CONFLICT (source) DO UPDATE SET "
+	    "count = CASE WHEN $2 - source_failures.first_fail >= $3 THEN 1 "
+	    "WHEN source_failures.count >= 9223372036854775807 "
+	    "THEN source_failures.count "
+	    "ELSE source_failures.count + 1 END, "
+	    "first_fail = CASE WHEN $2 - source_failures.first_fail >= $3 "
+	    "THEN $2 ELSE source_failures.first_fail END, "
+	    "last_fail = $2";
 	static const char touch_none[] =
-	    "UPDATE failures SET last_fail = ?3 WHERE user_id = ?1 AND "
-	    "source = ?2";
+	    "UPDATE failures SET last_fail = $3 WHERE user_id = $1 AND "
+	    "source = $2";
 	struct mu_fail_row row;
-	bool exists;
-	int64_t total;
-	sqlite3 *db = mu_store_db(st);
 	struct mu_lock_state ls;
-	sqlite3_stmt *s = NULL;
-	int64_t count = 1, first = now;
-	bool seen;
-	int rc;
+	bool exists, seen;
+	int64_t total;
+	int ret;
 
-	if ((rc = begin_write(db)) != SQLITE_OK)
-		goto out;
+	if ((ret = mu_begin(st, true)) != MU_OK)
+		return end_write(st, ret);
 	/* the statements a known user's failure runs, on no user: the lock
 	 * state and the fingerprints read, a fingerprint row added and
 	 * taken out again (the same pages written: its user does not exist,
 	 * so the foreign key is checked at the commit, when the row is
 	 * gone) */
-	rc = lock_state(db, -1, source, now, &ls);
-	if (rc == SQLITE_OK)
-		rc = stale_seen(db, -1, "", &seen);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, "PRAGMA defer_foreign_keys = ON", NULL,
-				  NULL, NULL);
-	if (rc == SQLITE_OK)
-		rc = churn(db, -1, now);
+	ret = mu_lock_user(st, -1);
+	if (ret == MU_OK)
+		ret = lock_state(st, -1, source, now, &ls);
+	if (ret == MU_OK)
+		ret = stale_seen(st, -1, "", &seen);
+	if (ret == MU_OK)
+		ret = mu_defer_fk(st);
+	if (ret == MU_OK)
+		ret = churn(st, -1, now);
 	/* and record()'s read and write of a counter row (none here) */
-	if (rc == SQLITE_OK)
-		rc = row_get(db, -1, source, &row, &exists);
-	if (rc == SQLITE_OK)
-		rc = exec3(db, touch_none, -1, source, now);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db, get, -1, &s, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(s, 1, source, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (mu_sat_sub(now, sqlite3_column_int64(s, 1)) <
-		    (int64_t)p->interval) {
-			count = mu_sat_add(sqlite3_column_int64(s, 0), 1);
-			first = sqlite3_column_int64(s, 1);
-		}
-		rc = SQLITE_DONE;
-	}
-	sqlite3_finalize(s);
-	s = NULL;
-	if (rc == SQLITE_DONE)
-		rc = sqlite3_prepare_v2(db, put, -1, &s, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(s, 1, source, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 2, count);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 3, first);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 4, now);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc == SQLITE_DONE)
-		rc = SQLITE_OK;
-	if (rc == SQLITE_OK && p->deny_total != 0)
-		rc = total_in_window(db, -1, now, p->interval, &total);
-out:
-	if ((rc = end_write(st, rc)) != SQLITE_OK)
+	if (ret == MU_OK)
+		ret = row_get(st, -1, source, &row, &exists);
+	if (ret == MU_OK)
+		ret = mu_q(st, NULL, touch_none, "iti", (int64_t)-1, source,
+			   now);
+	if (ret == MU_OK)
+		ret = mu_q(st, NULL, count, "tii", source, now,
+			   (int64_t)p->interval);
+	if (ret == MU_OK && p->deny_total != 0)
+		ret = total_in_window(st, -1, now, p->interval, &total);
+	return end_write(st, ret);
+}
+
+int
+mu_attempt_unknown(struct mu_store *st, const char *source, int64_t now,
+		   const struct mu_fail_policy *p)
+{
+	int ret, tries = 0;
+
+	do {
+		ret = unknown(st, source, now, p);
+	} while (ret != MU_OK && mu_store_retry(st, &tries));
+	if (ret != MU_OK) {
+		write_failed(st);
+		mu_store_mark_failed(st);
 		return MU_E_STORE;
+	}
 	return MU_OK;
 }

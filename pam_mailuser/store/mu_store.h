@@ -1,66 +1,99 @@
-/* The SQLite user store. */
+/*
+ * The user store: what the module and the tools may ask of it.  Two
+ * backends implement it (pam_mailuser/store/sqlite.c and pgsql.c); this
+ * header names neither database library.
+ */
 #ifndef MU_STORE_H
 #define MU_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "mu_hash.h"
 #include "mu_log.h"
 #include "mu_policy.h"
+#include "mu_user.h"
 #include "mu_username.h"
 
 #define MU_APPLICATION_ID 0x4D4C5553	/* "MLUS" */
 #define MU_SCHEMA_VERSION 2
 
-struct sqlite3;
 struct mu_store;
 
-/* One user as the module needs it. */
-struct mu_user {
-	int64_t id;
-	char name[MU_NAME_MAX + 1];
-	char hash[MU_HASH_MAX];
-	bool disabled;
-	bool domain_disabled;
-	bool has_expires;
-	int64_t expires;
-	int64_t pw_changed;
-	bool force_change;
-	bool locked;		/* admin lock */
-	/* aging in days: the user's value, else the domain's, else
-	 * MU_INHERIT (the configuration decides: mu_aging_resolve) */
-	struct mu_aging aging;
-};
+/* Seconds to wait for a PostgreSQL server to answer a connection, unless
+ * the connection string sets connect_timeout. */
+#define MU_CONNECT_TIMEOUT 2
 
-/* Open an existing store read-write.  Never creates a file, refuses a
- * symlink, checks application_id and user_version, sets the busy timeout
- * (ms), defensive mode and trusted_schema=OFF.  On failure logs one line
- * saying why and returns MU_E_STORE with *out NULL.  The store keeps a
- * copy of *log (which may be NULL): log->arg must outlive the store. */
-int mu_store_open(const char *path, unsigned long busy_ms,
+
+/*
+ * Open an existing store read-write.  target is the db= value: a path
+ * means an SQLite file, a postgresql:// (or postgres://) URI or a libpq
+ * "key=value" string means PostgreSQL, given to libpq as it is.  Never
+ * creates a store.  SQLite: refuses a symlink, sets the busy timeout
+ * (busy_ms), defensive mode and trusted_schema=OFF.  Both: checks the
+ * application id and the schema version.  On failure logs one line
+ * saying why (once per outage and process when the server cannot be
+ * reached) and returns MU_E_STORE with *out NULL.  The store keeps a
+ * copy of *log (which may be NULL): log->arg must outlive the store.
+ */
+int mu_store_open(const char *target, unsigned long busy_ms,
 		  const struct mu_log *log, struct mu_store **out);
 
 /* mu_store_open with flags:
  *   MU_OPEN_TRUSTED: first apply mu_store_trust (the module's way);
  *   MU_OPEN_OLDER:   accept a schema version older than this build's
- *                    (for "mailuser-admin migrate" only). */
+ *                    (for "mailuser-admin migrate" only);
+ *   MU_OPEN_EMPTY:   accept a store with no schema yet ("init"). */
 #define MU_OPEN_TRUSTED	0x1
 #define MU_OPEN_OLDER	0x2
-int mu_store_open_flags(const char *path, unsigned long busy_ms,
+#define MU_OPEN_EMPTY	0x4
+int mu_store_open_flags(const char *target, unsigned long busy_ms,
 			const struct mu_log *log, unsigned flags,
 			struct mu_store **out);
+/* ... and connect_s, the PostgreSQL connect timeout in seconds when the
+ * connection string sets none (MU_CONNECT_TIMEOUT by default). */
+int mu_store_open_ext(const char *target, unsigned long busy_ms,
+		      unsigned long connect_s, const struct mu_log *log,
+		      unsigned flags, struct mu_store **out);
 
-/* Can a store at path be trusted by a process of effective uid euid?
- * The database file, and its -wal and -shm files when they exist, must be
- * regular files (not links), owned by root or euid (a side file may also
- * be owned by a member of the database's group, who made it), with no
- * permission beyond 0660 (group write stays allowed: the layout of
- * "mailuser-admin init --group"); the directory must not be writable by
- * others unless it is sticky.  MU_OK, or MU_E_STORE with the reason in why (whysz bytes,
- * naming the file).  "mailuser-admin check" applies the same rules. */
-int mu_store_trust(const char *path, uid_t euid, char *why, size_t whysz);
+/*
+ * The module's way: the store this process keeps open across PAM
+ * transactions, opened by mu_store_open_ext when there is none, when the
+ * last one is not for target or flags, when the SQLite file was replaced
+ * (device or inode changed) or the PostgreSQL session broke, and in a
+ * child after fork (the parent's is forgotten, never used).  The trust
+ * rules are applied at every acquire.  Give it back with
+ * mu_store_release, which keeps it for the next acquire (a second
+ * caller in another thread meanwhile gets one of its own, closed at
+ * release).  log is used until the release.
+ */
+int mu_store_acquire(const char *target, unsigned long busy_ms,
+		     unsigned long connect_s, const struct mu_log *log,
+		     unsigned flags, struct mu_store **out);
+void mu_store_release(struct mu_store *st);
+
+/* Does target name an SQLite file (a path)? */
+bool mu_store_is_sqlite(const char *target);
+
+/* The name of target in log lines and messages, without a password. */
+void mu_store_describe(const char *target, char *buf, size_t bufsz);
+
+/*
+ * Can the store at target be trusted by a process of effective uid euid?
+ * SQLite: the database file, and its -wal and -shm files when they
+ * exist, must be regular files (not links), owned by root or euid (a
+ * side file may also be owned by a member of the database's group, who
+ * made it), with no permission beyond 0660 (group write stays allowed:
+ * the layout of "mailuser-admin init --group"); the directory must not
+ * be writable by others unless it is sticky.  PostgreSQL: the server's
+ * roles decide; nothing to check here (a configuration file holding a
+ * password follows the configuration rules).  MU_OK, or MU_E_STORE with
+ * the reason in why (whysz bytes, naming the file).  "mailuser-admin
+ * check" applies the same rules.
+ */
+int mu_store_trust(const char *target, uid_t euid, char *why, size_t whysz);
 
 /* The schema version of the open store (user_version). */
 int mu_store_version(struct mu_store *st, int64_t *version);
@@ -69,14 +102,19 @@ int mu_store_version(struct mu_store *st, int64_t *version);
  * parent's connection, it only forgets it. */
 void mu_store_close(struct mu_store *st);
 
-/* Log "store PATH: what: SQLite's last error message". */
+/* Log "store NAME: what: the backend's last error message". */
 void mu_store_log(struct mu_store *st, int prio, const char *what);
+
+/* After secrets were changed or deleted: make the old ones unreadable
+ * where the backend can (SQLite: copy the WAL into the file and empty
+ * it).  Best effort, never waits for other processes. */
+void mu_store_flush(struct mu_store *st);
+
+/* The backend's message for the last error ("" when there is none). */
+const char *mu_store_errmsg(struct mu_store *st);
 
 /* True when st was opened by this process (not inherited across fork). */
 bool mu_store_is_ours(const struct mu_store *st);
-
-/* The connection, for the CLI's administrative statements. */
-struct sqlite3 *mu_store_db(struct mu_store *st);
 
 /* Look a canonical name up.  MU_OK, MU_E_NOUSER or MU_E_STORE.  The
  * caller wipes u->hash (mu_user_wipe) when done. */
@@ -89,7 +127,5 @@ int mu_store_get_user(struct mu_store *st, const char *name,
 int mu_store_rehash(struct mu_store *st, int64_t id, const char *old_hash,
 		    const char *new_hash);
 
-/* Wipe the secret parts of a user record. */
-void mu_user_wipe(struct mu_user *u);
 
 #endif

@@ -1,267 +1,191 @@
-#include <errno.h>
-#include <libgen.h>
-#include <limits.h>
-#include <sqlite3.h>
+/*
+ * The store, whatever its backend: opening it (once per process for the
+ * module), the statement layer the operations use, and the log lines of
+ * its failures.
+ */
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "mu_config.h"
+#include "mu_db.h"
 #include "mu_error.h"
-#include "mu_secret.h"
-#include "mu_store.h"
 
 struct mu_store {
-	sqlite3 *db;
+	const struct mu_backend *be;
+	struct mu_db *db;
 	pid_t pid;		/* process that opened it */
 	struct mu_log log;	/* a copy: the caller's may not outlive us */
 	unsigned long busy_ms;
-	char path[256];		/* for log lines (may be cut) */
+	unsigned long connect_s;
+	unsigned flags;
+	bool failed;		/* the connection broke: do not keep it */
+	char *target;		/* as given, to find a kept store again */
+	char name[256];		/* for log lines, never a password */
 };
 
-/* Checkpoint once the WAL holds this many frames (SQLite's own default
- * is 1000, run at close as well). */
-#define MU_WAL_FRAMES 64
-
-/* After each commit: once the WAL is long enough, copy it into the
- * database and truncate it, without waiting for other connections (a
- * busy checkpoint is simply tried again at a later commit). */
-static int
-wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+const struct mu_backend *
+mu_db_backend(const char *target)
 {
-	struct mu_store *st = arg;
-
-	if (frames < MU_WAL_FRAMES)
-		return SQLITE_OK;
-	sqlite3_busy_timeout(db, 0);
-	(void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE,
-					NULL, NULL);
-	sqlite3_busy_timeout(db, (int)st->busy_ms);
-	return SQLITE_OK;
+	return mu_db_is_pg(target) ? &mu_pgsql_backend : &mu_sqlite_backend;
 }
 
-static int
-fail(const struct mu_log *log, const char *path, const char *what,
-     const char *detail)
+bool
+mu_store_is_sqlite(const char *target)
 {
-	mu_logf(log, LOG_ERR, "store %s: %s%s%s", path, what,
-		detail != NULL ? ": " : "", detail != NULL ? detail : "");
-	return MU_E_STORE;
-}
-
-/* Check the file before SQLite sees it, for a clear message. */
-static int
-precheck(const char *path, const struct mu_log *log)
-{
-	struct stat sb;
-
-	if (lstat(path, &sb) != 0)
-		return fail(log, path, "cannot open", strerror(errno));
-	if (S_ISLNK(sb.st_mode))
-		return fail(log, path, "refusing a symbolic link", NULL);
-	if (!S_ISREG(sb.st_mode))
-		return fail(log, path, "not a regular file", NULL);
-	return MU_OK;
-}
-
-/* One file of the store: regular, owner root or euid, nothing beyond
- * 0660.  A side file (-wal, -shm; side not NULL: the database's stat)
- * may be missing, and may also be owned by any member of the database's
- * group who made it (a member can write the database anyway). */
-static bool
-trust_file(const char *path, uid_t euid, const struct stat *side,
-	   struct stat *out, char *why, size_t whysz)
-{
-	struct stat sb;
-
-	if (lstat(path, &sb) != 0) {
-		if (side != NULL && errno == ENOENT)
-			return true;
-		snprintf(why, whysz, "%s: %s", path, strerror(errno));
-		return false;
-	}
-	if (S_ISLNK(sb.st_mode)) {
-		snprintf(why, whysz, "%s: a symbolic link", path);
-		return false;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		snprintf(why, whysz, "%s: not a regular file", path);
-		return false;
-	}
-	if (sb.st_uid != 0 && sb.st_uid != euid &&
-	    (side == NULL || sb.st_gid != side->st_gid)) {
-		snprintf(why, whysz, "%s: owned by uid %lu, not by root or "
-			 "uid %lu", path, (unsigned long)sb.st_uid,
-			 (unsigned long)euid);
-		return false;
-	}
-	if ((sb.st_mode & 07777 & ~(mode_t)0660) != 0) {
-		snprintf(why, whysz, "%s: mode %04o gives access beyond 0660",
-			 path, (unsigned)(sb.st_mode & 07777));
-		return false;
-	}
-	if (out != NULL)
-		*out = sb;
-	return true;
+	return mu_db_backend(target) == &mu_sqlite_backend;
 }
 
 int
-mu_store_trust(const char *path, uid_t euid, char *why, size_t whysz)
+mu_store_trust(const char *target, uid_t euid, char *why, size_t whysz)
 {
-	static const char *const side[] = { "-wal", "-shm" };
-	char p[PATH_MAX], dir[PATH_MAX];
-	struct stat sb, db;
-	size_t i;
-
-	if (!trust_file(path, euid, NULL, &db, why, whysz))
-		return MU_E_STORE;
-	for (i = 0; i < sizeof(side) / sizeof(side[0]); i++) {
-		if ((size_t)snprintf(p, sizeof(p), "%s%s", path, side[i]) >=
-		    sizeof(p)) {
-			snprintf(why, whysz, "%s: path too long", path);
-			return MU_E_STORE;
-		}
-		if (!trust_file(p, euid, &db, NULL, why, whysz))
-			return MU_E_STORE;
-	}
-	snprintf(p, sizeof(p), "%s", path);
-	snprintf(dir, sizeof(dir), "%s", dirname(p));
-	if (stat(dir, &sb) != 0) {
-		snprintf(why, whysz, "%s: %s", dir, strerror(errno));
-		return MU_E_STORE;
-	}
-	if ((sb.st_mode & S_IWOTH) && !(sb.st_mode & S_ISVTX)) {
-		snprintf(why, whysz, "%s: the directory is writable by others",
-			 dir);
-		return MU_E_STORE;
-	}
-	return MU_OK;
+	return mu_db_backend(target)->trust(target, euid, why, whysz);
 }
 
-static int
-check_schema(sqlite3 *db, const char *path, unsigned flags,
-	     const struct mu_log *log)
+void
+mu_store_describe(const char *target, char *buf, size_t bufsz)
 {
-	sqlite3_stmt *st = NULL;
-	int rc, ret;
-	sqlite3_int64 app, ver;
+	mu_db_backend(target)->describe(target, buf, bufsz);
+}
 
-	rc = sqlite3_prepare_v2(db, "SELECT (SELECT application_id FROM "
-				"pragma_application_id), (SELECT user_version "
-				"FROM pragma_user_version)", -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return fail(log, path, (rc & 0xff) == SQLITE_BUSY ?
-			    "busy (locked past busy_timeout)" :
-			    "not a usable database", sqlite3_errmsg(db));
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		ret = fail(log, path, (rc & 0xff) == SQLITE_BUSY ?
-			   "busy (locked past busy_timeout)" :
-			   "not a usable database", sqlite3_errmsg(db));
-		goto out;
-	}
-	app = sqlite3_column_int64(st, 0);
-	ver = sqlite3_column_int64(st, 1);
+int
+mu_schema_check(int64_t app, int64_t ver, unsigned flags, char *why,
+		size_t whysz)
+{
 	if (app != MU_APPLICATION_ID) {
-		ret = fail(log, path, "not a mailuser store (wrong "
-			   "application_id)", NULL);
-		goto out;
+		snprintf(why, whysz, "not a mailuser store (wrong "
+			 "application_id)");
+		return MU_E_STORE;
 	}
-	if (ver < MU_SCHEMA_VERSION && ver >= 1 && (flags & MU_OPEN_OLDER)) {
-		ret = MU_OK;
-		goto out;
-	}
+	if (ver < MU_SCHEMA_VERSION && ver >= 1 && (flags & MU_OPEN_OLDER))
+		return MU_OK;
 	if (ver < MU_SCHEMA_VERSION && ver >= 1) {
-		mu_logf(log, LOG_ERR, "store %s: schema version %lld is older "
-			"than this build's (%d): run \"mailuser-admin migrate\"",
-			path, (long long)ver, MU_SCHEMA_VERSION);
-		ret = MU_E_STORE;
-		goto out;
+		snprintf(why, whysz, "schema version %lld is older than this "
+			 "build's (%d): run \"mailuser-admin migrate\"",
+			 (long long)ver, MU_SCHEMA_VERSION);
+		return MU_E_STORE;
 	}
 	if (ver != MU_SCHEMA_VERSION) {
-		mu_logf(log, LOG_ERR, "store %s: schema version %lld, this "
-			"build knows %d (install matching versions of the "
-			"module and mailuser-admin)", path,
-			(long long)ver, MU_SCHEMA_VERSION);
-		ret = MU_E_STORE;
-		goto out;
+		snprintf(why, whysz, "schema version %lld, this build knows %d "
+			 "(install matching versions of the module and "
+			 "mailuser-admin)", (long long)ver, MU_SCHEMA_VERSION);
+		return MU_E_STORE;
 	}
-	ret = MU_OK;
-out:
-	sqlite3_finalize(st);
-	return ret;
+	return MU_OK;
+}
+
+/*
+ * Failures to open are logged once per outage and process: the first at
+ * LOG_ERR, the next ones while it lasts at LOG_DEBUG, and the first
+ * success after it at LOG_NOTICE.  An outage is a run of failures of one
+ * kind; another kind is logged again.
+ */
+static struct {
+	pthread_mutex_t mu;
+	pid_t pid;
+	enum mu_db_err kind;	/* MU_DB_OK: none */
+	time_t since;
+} outage = { PTHREAD_MUTEX_INITIALIZER, 0, MU_DB_OK, 0 };
+
+static void
+open_failed(const struct mu_log *log, const char *name, enum mu_db_err kind,
+	    const char *why)
+{
+	bool first;
+
+	pthread_mutex_lock(&outage.mu);
+	first = outage.pid != getpid() || outage.kind != kind;
+	if (first) {
+		outage.pid = getpid();
+		outage.kind = kind;
+		outage.since = time(NULL);
+	}
+	pthread_mutex_unlock(&outage.mu);
+	if (first)
+		mu_logf(log, LOG_ERR, "store %s: %s%s", name, why,
+			kind == MU_DB_CONN ? " (logged once until it can be "
+			"reached again)" : "");
+	else
+		mu_logf(log, LOG_DEBUG, "store %s: %s", name, why);
+}
+
+static void
+open_worked(const struct mu_log *log, const char *name)
+{
+	enum mu_db_err kind;
+	time_t since;
+
+	pthread_mutex_lock(&outage.mu);
+	kind = outage.pid == getpid() ? outage.kind : MU_DB_OK;
+	since = outage.since;
+	outage.kind = MU_DB_OK;
+	pthread_mutex_unlock(&outage.mu);
+	if (kind == MU_DB_CONN)
+		mu_logf(log, LOG_NOTICE, "store %s: reachable again after %lld "
+			"s", name, (long long)(time(NULL) - since));
 }
 
 int
-mu_store_open(const char *path, unsigned long busy_ms,
+mu_store_open(const char *target, unsigned long busy_ms,
 	      const struct mu_log *log, struct mu_store **out)
 {
-	return mu_store_open_flags(path, busy_ms, log, 0, out);
+	return mu_store_open_flags(target, busy_ms, log, 0, out);
 }
 
 int
-mu_store_open_flags(const char *path, unsigned long busy_ms,
+mu_store_open_flags(const char *target, unsigned long busy_ms,
 		    const struct mu_log *log, unsigned flags,
 		    struct mu_store **out)
 {
-	char why[PATH_MAX + 96];
+	return mu_store_open_ext(target, busy_ms, MU_CONNECT_TIMEOUT, log,
+				 flags, out);
+}
+
+int
+mu_store_open_ext(const char *target, unsigned long busy_ms,
+		  unsigned long connect_s, const struct mu_log *log,
+		  unsigned flags, struct mu_store **out)
+{
+	struct mu_db_open o;
 	struct mu_store *st;
-	int rc, ret, one = 1;
+	enum mu_db_err kind = MU_DB_OTHER;
+	char why[1024];
+	int r;
 
 	*out = NULL;
-	if ((ret = precheck(path, log)) != MU_OK)
-		return ret;
-	if ((flags & MU_OPEN_TRUSTED) &&
-	    mu_store_trust(path, geteuid(), why, sizeof(why)) != MU_OK) {
-		mu_logf(log, LOG_ERR, "store %s: refusing a store that others "
-			"could change or read (%s); fix the owner and modes "
-			"(\"mailuser-admin check\" lists them)", path, why);
-		return MU_E_STORE;
-	}
-	if ((st = calloc(1, sizeof(*st))) == NULL)
+	if ((st = calloc(1, sizeof(*st))) == NULL ||
+	    (st->target = strdup(target)) == NULL) {
+		free(st);
 		return MU_E_NOMEM;
+	}
+	st->be = mu_db_backend(target);
 	st->pid = getpid();
 	st->busy_ms = busy_ms;
+	st->connect_s = connect_s;
+	st->flags = flags;
 	if (log != NULL)
 		st->log = *log;
-	snprintf(st->path, sizeof(st->path), "%s", path);
-	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
-			     SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX |
-			     SQLITE_OPEN_PRIVATECACHE, NULL);
-	if (rc != SQLITE_OK) {
-		ret = fail(log, path, "cannot open",
-			   st->db != NULL ? sqlite3_errmsg(st->db) :
-			   sqlite3_errstr(rc));
-		goto err;
+	st->be->describe(target, st->name, sizeof(st->name));
+	o.target = target;
+	o.busy_ms = busy_ms;
+	o.connect_s = connect_s;
+	o.flags = flags;
+	o.log = log;
+	why[0] = '\0';
+	r = st->be->open(&o, &st->db, &kind, why, sizeof(why));
+	if (r != MU_OK) {
+		open_failed(log, st->name, kind, why);
+		free(st->target);
+		free(st);
+		return r;
 	}
-	sqlite3_extended_result_codes(st->db, 1);
-	sqlite3_busy_timeout(st->db, (int)busy_ms);
-	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-	sqlite3_db_config(st->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-	sqlite3_db_config(st->db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0,
-			  NULL);
-	sqlite3_db_config(st->db, SQLITE_DBCONFIG_ENABLE_FKEY, 1, NULL);
-	if ((ret = check_schema(st->db, path, flags, log)) != MU_OK)
-		goto err;
-	/* WAL: a commit is durable at the next checkpoint; no fsync per
-	 * failure counted */
-	sqlite3_exec(st->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
-	/* Keep the -wal and -shm files that init made with the right group
-	 * and mode when the last connection closes, but empty: a kept WAL
-	 * would otherwise be read whole by every later open. */
-	sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
-	sqlite3_exec(st->db, "PRAGMA journal_size_limit=0", NULL, NULL, NULL);
-	/* No checkpoint (four syncs) at every close, as the only connection
-	 * of a login would do: wal_hook checkpoints every MU_WAL_FRAMES. */
-	sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
-	sqlite3_wal_hook(st->db, wal_hook, st);
+	open_worked(log, st->name);
 	*out = st;
 	return MU_OK;
-err:
-	sqlite3_close(st->db);
-	free(st);
-	return ret;
 }
 
 bool
@@ -276,132 +200,358 @@ mu_store_close(struct mu_store *st)
 	if (st == NULL)
 		return;
 	/* A forked child must not touch the parent's connection. */
-	if (st->pid == getpid())
-		sqlite3_close(st->db);
+	st->be->close(st->db, st->pid == getpid());
+	free(st->target);
 	free(st);
+}
+
+/*
+ * The kept store: the module is never unloaded (-z nodelete), so a
+ * long-lived auth process keeps one open store across PAM transactions.
+ * One caller at a time uses it; a second thread meanwhile gets a store
+ * of its own, closed at release.
+ */
+static struct {
+	pthread_mutex_t mu;
+	struct mu_store *st;
+	bool busy;
+} kept = { PTHREAD_MUTEX_INITIALIZER, NULL, false };
+
+int
+mu_store_acquire(const char *target, unsigned long busy_ms,
+		 unsigned long connect_s, const struct mu_log *log,
+		 unsigned flags, struct mu_store **out)
+{
+	struct mu_store *st = NULL, *stale = NULL;
+	char why[1024];
+	int r;
+
+	*out = NULL;
+	pthread_mutex_lock(&kept.mu);
+	if (kept.st != NULL && kept.st->pid != getpid()) {
+		/* inherited across fork: forget it, never use it */
+		stale = kept.st;
+		kept.st = NULL;
+		kept.busy = false;
+	}
+	if (kept.st != NULL && !kept.busy) {
+		if (strcmp(kept.st->target, target) == 0 &&
+		    kept.st->flags == flags && kept.st->connect_s == connect_s &&
+		    kept.st->busy_ms == busy_ms &&
+		    kept.st->be->usable(kept.st->db)) {
+			st = kept.st;
+			kept.busy = true;
+		} else {
+			stale = kept.st;
+			kept.st = NULL;
+		}
+	}
+	pthread_mutex_unlock(&kept.mu);
+	mu_store_close(stale);
+	/* the same rules as a fresh open: the files may have changed */
+	if (st != NULL && (flags & MU_OPEN_TRUSTED) &&
+	    st->be->trust(target, geteuid(), why, sizeof(why)) != MU_OK) {
+		st->failed = true;
+		mu_store_release(st);	/* closes it */
+		st = NULL;
+	}
+	if (st != NULL) {
+		if (log != NULL)
+			st->log = *log;
+		st->failed = false;
+		*out = st;
+		return MU_OK;
+	}
+	if ((r = mu_store_open_ext(target, busy_ms, connect_s, log, flags,
+				   &st)) != MU_OK)
+		return r;
+	pthread_mutex_lock(&kept.mu);
+	if (kept.st == NULL) {
+		kept.st = st;
+		kept.busy = true;
+	}
+	pthread_mutex_unlock(&kept.mu);
+	*out = st;
+	return MU_OK;
+}
+
+void
+mu_store_release(struct mu_store *st)
+{
+	bool close_it = true;
+
+	if (st == NULL)
+		return;
+	/* nothing of the caller's log may be used after this */
+	memset(&st->log, 0, sizeof(st->log));
+	pthread_mutex_lock(&kept.mu);
+	if (kept.st == st) {
+		close_it = st->failed || st->pid != getpid();
+		if (close_it)
+			kept.st = NULL;
+		kept.busy = false;
+	}
+	pthread_mutex_unlock(&kept.mu);
+	if (close_it)
+		mu_store_close(st);
+}
+
+/* A kept store is closed when the process exits normally. */
+__attribute__((destructor)) static void
+kept_close(void)
+{
+	struct mu_store *st;
+
+	pthread_mutex_lock(&kept.mu);
+	st = kept.busy ? NULL : kept.st;
+	if (st != NULL)
+		kept.st = NULL;
+	pthread_mutex_unlock(&kept.mu);
+	mu_store_close(st);
 }
 
 void
 mu_store_log(struct mu_store *st, int prio, const char *what)
 {
-	mu_logf(&st->log, prio, "store %s: %s: %s", st->path, what,
-		sqlite3_errmsg(st->db));
+	const char *msg = "";
+
+	(void)st->be->error(st->db, &msg);
+	mu_logf(&st->log, prio, "store %s: %s: %s", st->name, what, msg);
 }
 
-sqlite3 *
-mu_store_db(struct mu_store *st)
+const char *
+mu_store_errmsg(struct mu_store *st)
+{
+	const char *msg = "";
+
+	(void)st->be->error(st->db, &msg);
+	return msg;
+}
+
+struct mu_db *
+mu_store_conn(struct mu_store *st)
 {
 	return st->db;
+}
+
+const struct mu_log *
+mu_store_logger(struct mu_store *st)
+{
+	return &st->log;
+}
+
+const char *
+mu_store_name(struct mu_store *st)
+{
+	return st->name;
+}
+
+const struct mu_backend *
+mu_store_backend(struct mu_store *st)
+{
+	return st->be;
 }
 
 int
 mu_store_version(struct mu_store *st, int64_t *version)
 {
-	sqlite3_stmt *s = NULL;
-	int rc;
-
-	*version = 0;
-	rc = sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL);
-	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
-		*version = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? MU_OK : MU_E_STORE;
+	return st->be->version(st->db, version);
 }
 
-static void
-copy_text(sqlite3_stmt *s, int col, char *dst, size_t dstsz)
+enum mu_db_err
+mu_db_error(struct mu_store *st, const char **msg)
 {
-	const unsigned char *t = sqlite3_column_text(s, col);
-	int n = sqlite3_column_bytes(s, col);
+	const char *m = "";
+	enum mu_db_err e = st->be->error(st->db, &m);
 
-	if (t == NULL || n < 0 || (size_t)n >= dstsz) {
-		dst[0] = '\0';
-		return;
+	if (msg != NULL)
+		*msg = m;
+	return e;
+}
+
+bool
+mu_store_retry(struct mu_store *st, int *tries)
+{
+	if ((*tries)++ > 0 || st->be->error(st->db, NULL) != MU_DB_CONN)
+		return false;
+	st->be->rollback(st->db);
+	if (st->be->reset(st->db) != MU_OK) {
+		st->failed = true;
+		return false;
 	}
-	memcpy(dst, t, (size_t)n);
+	mu_logf(&st->log, LOG_NOTICE, "store %s: connection lost, "
+		"reconnected; trying again", st->name);
+	return true;
+}
+
+void
+mu_store_mark_failed(struct mu_store *st)
+{
+	if (st->be->error(st->db, NULL) == MU_DB_CONN)
+		st->failed = true;
+}
+
+/* ---- statement layer -------------------------------------------- */
+
+int
+mu_qv(struct mu_store *st, struct mu_res **res, const char *sql,
+      const char *fmt, va_list ap)
+{
+	struct mu_arg args[MU_DB_MAXARGS];
+	const int64_t *p;
+	int n;
+
+	if (res != NULL)
+		*res = NULL;
+	for (n = 0; fmt[n] != '\0'; n++) {
+		if (n == MU_DB_MAXARGS)
+			return MU_E_INVAL;
+		memset(&args[n], 0, sizeof(args[n]));
+		switch (fmt[n]) {
+		case 'i':
+			args[n].type = 'i';
+			args[n].i = va_arg(ap, int64_t);
+			break;
+		case 'n':
+			args[n].type = 'i';
+			p = va_arg(ap, const int64_t *);
+			args[n].isnull = p == NULL;
+			args[n].i = p != NULL ? *p : 0;
+			break;
+		case 't':
+			args[n].type = 't';
+			args[n].s = va_arg(ap, const char *);
+			args[n].isnull = args[n].s == NULL;
+			break;
+		default:
+			return MU_E_INVAL;
+		}
+	}
+	return st->be->query(st->db, sql, args, n, res);
+}
+
+int
+mu_q(struct mu_store *st, struct mu_res **res, const char *sql,
+     const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = mu_qv(st, res, sql, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int
+mu_q_int(struct mu_store *st, int64_t *out, bool *found, const char *sql,
+	 const char *fmt, ...)
+{
+	struct mu_res *res;
+	va_list ap;
+	bool row;
+	int r;
+
+	*out = 0;
+	va_start(ap, fmt);
+	r = mu_qv(st, &res, sql, fmt, ap);
+	va_end(ap);
+	if (r != MU_OK)
+		return r;
+	row = mu_row(res);
+	if (row)
+		*out = mu_int(res, 0);
+	if (found != NULL)
+		*found = row;
+	return mu_done(res);
+}
+
+/* A result remembers its backend: the first member of every backend's
+ * result is a pointer to it. */
+struct mu_res {
+	const struct mu_backend *be;
+};
+
+bool
+mu_row(struct mu_res *r)
+{
+	return r != NULL && r->be->next(r) == 1;
+}
+
+int64_t
+mu_int(struct mu_res *r, int col)
+{
+	return r->be->col_int(r, col);
+}
+
+const char *
+mu_text(struct mu_res *r, int col)
+{
+	return r->be->col_text(r, col);
+}
+
+bool
+mu_null(struct mu_res *r, int col)
+{
+	return r->be->isnull(r, col);
+}
+
+void
+mu_copy(struct mu_res *r, int col, char *dst, size_t dstsz)
+{
+	const char *t = mu_text(r, col);
+	size_t n = strlen(t);
+
+	if (n >= dstsz)
+		n = 0;
+	memcpy(dst, t, n);
 	dst[n] = '\0';
 }
 
 int
-mu_store_get_user(struct mu_store *st, const char *name, struct mu_user *u)
+mu_done(struct mu_res *r)
 {
-	static const char sql[] =
-	    "SELECT u.id, u.name, u.hash, u.disabled, d.disabled, u.expires, "
-	    "u.pw_changed, u.force_change, u.locked_at IS NOT NULL, "
-	    "coalesce(u.max_days, d.max_days, -1), "
-	    "coalesce(u.min_days, d.min_days, -1), "
-	    "coalesce(u.warn_days, d.warn_days, -1), "
-	    "coalesce(u.grace_days, d.grace_days, -1) "
-	    "FROM users u JOIN domains d ON d.id = u.domain_id "
-	    "WHERE u.name = ?1";
-	sqlite3_stmt *s = NULL;
-	int rc, ret;
+	return r == NULL ? MU_OK : r->be->end(r);
+}
 
-	memset(u, 0, sizeof(*u));
-	rc = sqlite3_prepare_v3(st->db, sql, sizeof(sql), 0, &s, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	if (rc != SQLITE_OK)
-		return fail(&st->log, st->path, "lookup failed",
-			    sqlite3_errmsg(st->db));
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE) {
-		ret = MU_E_NOUSER;
-	} else if (rc == SQLITE_ROW) {
-		u->id = sqlite3_column_int64(s, 0);
-		copy_text(s, 1, u->name, sizeof(u->name));
-		copy_text(s, 2, u->hash, sizeof(u->hash));
-		u->disabled = sqlite3_column_int(s, 3) != 0;
-		u->domain_disabled = sqlite3_column_int(s, 4) != 0;
-		u->has_expires = sqlite3_column_type(s, 5) != SQLITE_NULL;
-		u->expires = sqlite3_column_int64(s, 5);
-		u->pw_changed = sqlite3_column_int64(s, 6);
-		u->force_change = sqlite3_column_int(s, 7) != 0;
-		u->locked = sqlite3_column_int(s, 8) != 0;
-		u->aging.max_days = sqlite3_column_int64(s, 9);
-		u->aging.min_days = sqlite3_column_int64(s, 10);
-		u->aging.warn_days = sqlite3_column_int64(s, 11);
-		u->aging.grace_days = sqlite3_column_int64(s, 12);
-		ret = MU_OK;
-	} else {
-		ret = fail(&st->log, st->path, rc == SQLITE_BUSY ?
-			   "busy (locked past busy_timeout)" : "lookup failed",
-			   sqlite3_errmsg(st->db));
-	}
-	sqlite3_finalize(s);
-	return ret;
+int64_t
+mu_changes(struct mu_store *st)
+{
+	return st->be->changes(st->db);
 }
 
 int
-mu_store_rehash(struct mu_store *st, int64_t id, const char *old_hash,
-		const char *new_hash)
+mu_begin(struct mu_store *st, bool write)
 {
-	static const char sql[] =
-	    "UPDATE users SET hash = ?1 WHERE id = ?2 AND hash = ?3";
-	sqlite3_stmt *s = NULL;
-	int rc, ret;
+	return st->be->begin(st->db, write);
+}
 
-	rc = sqlite3_prepare_v2(st->db, sql, sizeof(sql), &s, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(s, 1, new_hash, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 2, id);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(s, 3, old_hash, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE)
-		ret = sqlite3_changes(st->db) == 1 ? MU_OK : MU_E_CONFLICT;
-	else
-		ret = fail(&st->log, st->path, "rehash failed",
-			   sqlite3_errmsg(st->db));
-	sqlite3_finalize(s);
-	return ret;
+int
+mu_commit(struct mu_store *st)
+{
+	return st->be->commit(st->db);
 }
 
 void
-mu_user_wipe(struct mu_user *u)
+mu_rollback(struct mu_store *st)
 {
-	if (u != NULL)
-		mu_wipe(u->hash, sizeof(u->hash));
+	st->be->rollback(st->db);
+}
+
+int
+mu_lock_user(struct mu_store *st, int64_t id)
+{
+	return st->be->lock_user(st->db, id);
+}
+
+int
+mu_defer_fk(struct mu_store *st)
+{
+	return st->be->defer_fk(st->db);
+}
+
+void
+mu_store_flush(struct mu_store *st)
+{
+	st->be->flush(st->db);
 }

@@ -1,0 +1,855 @@
+/*
+ * The PostgreSQL backend: one database for a fleet of mail servers, through
+ * libpq.
+ *
+ * The connection string goes to libpq as it is (TLS, passfile, several
+ * hosts, target_session_attrs ...), after defaults it may override:
+ * connect_timeout, fallback_application_name and client_encoding.  The
+ * session's lock_timeout is set and the schema read in one round trip.
+ *
+ * Statements are prepared once per session, named after their cache slot,
+ * with the parameter types of their first use (int8 or text), and run in
+ * text format.  The first run of a statement sends its Parse in the same
+ * round trip as its Execute (pipeline mode), and BEGIN is sent with the
+ * transaction's first statement rather than on its own: in the steady
+ * state every statement costs one round trip, and a transaction one more
+ * (its COMMIT).  A result holds the whole PGresult: the callers page long
+ * lists by key.
+ *
+ * Write transactions run at READ COMMITTED, serialised per user by a row
+ * lock (lock_user); read transactions at REPEATABLE READ, so that the
+ * pages of one export see one snapshot, as an SQLite read transaction does
+ * (a write in one fails with a serialization error, MU_DB_BUSY, when
+ * another session changed the row meanwhile, as SQLite's does).
+ */
+#include <fcntl.h>
+#include <libpq-fe.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mu_db.h"
+#include "mu_error.h"
+
+/* Prepared statements kept per session (open addressing). */
+#define CACHE_SLOTS 256
+/* Type oids of the parameters (pg_type.h is not for clients). */
+#define INT8OID 20
+#define TEXTOID 25
+
+#define BEGIN_WRITE "BEGIN"
+#define BEGIN_READ "BEGIN ISOLATION LEVEL REPEATABLE READ"
+
+struct mu_res {
+	const struct mu_backend *be;	/* first: see store.c */
+	struct mu_db *db;
+	PGresult *r;
+	int row;		/* the current row, -1 before the first */
+	int nrows;
+	bool cached;		/* else freed by end */
+};
+
+struct slot {
+	const char *sql;	/* the key: the SQL constant's address */
+	bool prepared;		/* in this session, as "mu_INDEX" */
+	struct mu_res res;
+};
+
+struct mu_db {
+	PGconn *conn;
+	char *target;		/* for a new session; wiped at close */
+	unsigned long busy_ms;
+	unsigned long connect_s;
+	unsigned flags;		/* of the open, checked again at a reset */
+	const char *begin;	/* a BEGIN to send with the next statement */
+	int64_t changes;
+	enum mu_db_err err;
+	char msg[MU_DB_ERRMAX];
+	struct slot cache[CACHE_SLOTS];
+};
+
+static enum mu_db_err
+kind(const char *state)
+{
+	static const struct {
+		const char *state;	/* a class ("08") or a code */
+		enum mu_db_err err;
+	} map[] = {
+		{ "08", MU_DB_CONN },		/* connection exception */
+		{ "57P01", MU_DB_CONN },	/* admin shutdown */
+		{ "57P02", MU_DB_CONN },	/* crash shutdown */
+		{ "57P03", MU_DB_CONN },	/* cannot connect now */
+		{ "23", MU_DB_CONSTRAINT },	/* integrity constraint */
+		{ "55P03", MU_DB_BUSY },	/* lock not available */
+		{ "40001", MU_DB_BUSY },	/* serialization failure */
+		{ "40P01", MU_DB_BUSY },	/* deadlock detected */
+		{ "53100", MU_DB_FULL },	/* disk full */
+		{ "25006", MU_DB_READONLY },	/* read-only transaction */
+		{ "42501", MU_DB_READONLY },	/* insufficient privilege */
+	};
+	size_t i;
+
+	if (state == NULL || strlen(state) != 5)
+		return MU_DB_OTHER;
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strncmp(state, map[i].state, strlen(map[i].state)) == 0)
+			return map[i].err;
+	return MU_DB_OTHER;
+}
+
+/* Copy a libpq message into dst as one line: runs of white space (libpq
+ * writes "\n\t" between the parts of one message) become one space, other
+ * control bytes '?'.  redact: the text between double quotes becomes
+ * "...", for messages that may quote a piece of the connection string. */
+static void
+one_line(char *dst, size_t dstsz, const char *src, bool redact)
+{
+	size_t n = 0;
+	bool space = false, quoted = false;
+
+	for (; *src != '\0' && n + 4 < dstsz; src++) {
+		unsigned char c = (unsigned char)*src;
+
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			space = n > 0;
+			continue;
+		}
+		if (space && !quoted)
+			dst[n++] = ' ';
+		space = false;
+		if (redact && c == '"') {
+			quoted = !quoted;
+			if (quoted) {
+				memcpy(dst + n, "\"...", 4);
+				n += 4;
+			} else {
+				dst[n++] = '"';
+			}
+			continue;
+		}
+		if (redact && quoted)
+			continue;
+		dst[n++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	dst[n] = '\0';
+}
+
+/* Remember why a statement failed, before a ROLLBACK could replace it.
+ * A server's error keeps its main line and SQLSTATE only: its DETAIL may
+ * quote a row (a hash). */
+static int
+failed(struct mu_db *d, const PGresult *r)
+{
+	const char *state = NULL, *primary = NULL;
+
+	if (r != NULL) {
+		state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+		primary = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+	}
+	if (PQstatus(d->conn) != CONNECTION_OK) {
+		d->err = MU_DB_CONN;
+		one_line(d->msg, sizeof(d->msg), PQerrorMessage(d->conn), false);
+	} else if (primary != NULL) {
+		char line[MU_DB_ERRMAX - 12];
+
+		d->err = kind(state);
+		one_line(line, sizeof(line), primary, false);
+		snprintf(d->msg, sizeof(d->msg), "%s (%s)", line,
+			 state != NULL ? state : "no SQLSTATE");
+	} else {
+		/* libpq's own: out of memory, a protocol error */
+		d->err = MU_DB_OTHER;
+		one_line(d->msg, sizeof(d->msg), r != NULL ?
+			 PQresultErrorMessage(r) : PQerrorMessage(d->conn),
+			 false);
+	}
+	if (d->msg[0] == '\0')
+		snprintf(d->msg, sizeof(d->msg), "unknown error");
+	return MU_E_STORE;
+}
+
+static bool
+ok(const PGresult *r)
+{
+	ExecStatusType s = PQresultStatus(r);
+
+	return r != NULL && (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK);
+}
+
+/* Notices (a WARNING of the server) are not ours to print: libpq would
+ * write them to the standard error of the mail server. */
+static void
+quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+/* Drop every result and every prepared statement: a new session. */
+static void
+forget(struct mu_db *d)
+{
+	size_t i;
+
+	for (i = 0; i < CACHE_SLOTS; i++) {
+		d->cache[i].prepared = false;
+		PQclear(d->cache[i].res.r);
+		d->cache[i].res.r = NULL;
+	}
+	d->begin = NULL;
+}
+
+/* A plain statement (or several, separated by ';'), sent with a pending
+ * BEGIN in the same round trip. */
+static int
+simple(struct mu_db *d, const char *sql)
+{
+	PGresult *r;
+	char *both = NULL;
+	int ret;
+
+	if (d->begin != NULL) {
+		if ((both = malloc(strlen(d->begin) + strlen(sql) + 3)) == NULL)
+			return MU_E_NOMEM;
+		sprintf(both, "%s; %s", d->begin, sql);
+		d->begin = NULL;
+	}
+	r = PQexec(d->conn, both != NULL ? both : sql);
+	free(both);
+	ret = ok(r) ? MU_OK : failed(d, r);
+	PQclear(r);
+	return ret;
+}
+
+/* Set up a new session: lock_timeout (busy_ms; 0 means "do not wait", as
+ * for SQLite, and is 1 ms here, PostgreSQL's 0 being "wait forever"), and
+ * the schema check, in one round trip.  The statements of a simple query
+ * are one transaction: when the SELECT fails, the SET is undone too. */
+static int
+session(struct mu_db *d, enum mu_db_err *err, char *why, size_t whysz)
+{
+	unsigned long ms = d->busy_ms > 0 ? d->busy_ms : 1;
+	const char *state;
+	int64_t app = 0, ver = 0;
+	char sql[160];
+	PGresult *r;
+
+	PQsetNoticeProcessor(d->conn, quiet, NULL);
+	snprintf(sql, sizeof(sql), "SET lock_timeout = %lu; SELECT "
+		 "application_id, schema_version FROM mailuser_meta", ms);
+	r = PQexec(d->conn, sql);
+	if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+		if (PQntuples(r) == 1 && PQnfields(r) == 2) {
+			app = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+			ver = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+		}
+		PQclear(r);
+	} else {
+		state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+		if (state == NULL || strcmp(state, "42P01") != 0 ||
+		    PQstatus(d->conn) != CONNECTION_OK) {
+			(void)failed(d, r);
+			PQclear(r);
+			*err = d->err;
+			snprintf(why, whysz, "cannot read the schema version: "
+				 "%s", d->msg);
+			return MU_E_STORE;
+		}
+		PQclear(r);
+		/* no table mailuser_meta: an empty database (init) */
+		if (!(d->flags & MU_OPEN_EMPTY)) {
+			*err = MU_DB_SCHEMA;
+			snprintf(why, whysz, "not a mailuser store (no table "
+				 "mailuser_meta)");
+			return MU_E_STORE;
+		}
+		snprintf(sql, sizeof(sql), "SET lock_timeout = %lu", ms);
+		if (simple(d, sql) != MU_OK) {
+			*err = d->err;
+			snprintf(why, whysz, "%s", d->msg);
+			return MU_E_STORE;
+		}
+	}
+	*err = MU_DB_SCHEMA;
+	if (app == 0 && ver == 0 && (d->flags & MU_OPEN_EMPTY))
+		return MU_OK;
+	return mu_schema_check(app, ver, d->flags, why, whysz);
+}
+
+/* Connect (a first time, or again after a broken session). */
+static int
+connect_db(struct mu_db *d, enum mu_db_err *err, char *why, size_t whysz)
+{
+	const char *keys[] = {
+		"connect_timeout", "fallback_application_name",
+		"client_encoding", "dbname", NULL
+	};
+	const char *vals[5];
+	char timeout[24];
+
+	/* first: what the target says overrides these */
+	snprintf(timeout, sizeof(timeout), "%lu", d->connect_s);
+	vals[0] = timeout;
+	vals[1] = "pam_mailuser";
+	vals[2] = "UTF8";
+	vals[3] = d->target;
+	vals[4] = NULL;
+	PQfinish(d->conn);
+	forget(d);
+	if ((d->conn = PQconnectdbParams(keys, vals, 1)) == NULL) {
+		*err = d->err = MU_DB_OTHER;
+		snprintf(d->msg, sizeof(d->msg), "out of memory");
+		snprintf(why, whysz, "out of memory");
+		return MU_E_NOMEM;
+	}
+	if (PQstatus(d->conn) != CONNECTION_OK) {
+		*err = d->err = MU_DB_CONN;
+		one_line(d->msg, sizeof(d->msg), PQerrorMessage(d->conn), false);
+		snprintf(why, whysz, "cannot connect: %s", d->msg);
+		return MU_E_STORE;
+	}
+	return session(d, err, why, whysz);
+}
+
+static void
+pg_close(struct mu_db *d, bool ours)
+{
+	int fd, nul = -1;
+
+	if (d == NULL)
+		return;
+	forget(d);
+	if (d->conn != NULL && !ours) {
+		/* After fork: PQfinish would say goodbye on the parent's
+		 * session.  Point our copy of the socket at /dev/null first
+		 * (its write fails, unheard), or else leave the memory. */
+		fd = PQsocket(d->conn);
+		if (fd >= 0 && (nul = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0
+		    && dup2(nul, fd) == fd)
+			fd = -1;
+		if (nul >= 0)
+			close(nul);
+		if (fd >= 0)
+			d->conn = NULL;
+	}
+	PQfinish(d->conn);
+	if (d->target != NULL) {
+		explicit_bzero(d->target, strlen(d->target));
+		free(d->target);
+	}
+	free(d);
+}
+
+static int
+pg_open(const struct mu_db_open *o, struct mu_db **out, enum mu_db_err *err,
+	char *why, size_t whysz)
+{
+	PQconninfoOption *opts;
+	struct mu_db *d;
+	char *perr = NULL;
+	int r;
+
+	*out = NULL;
+	*err = MU_DB_OTHER;
+	if ((opts = PQconninfoParse(o->target, &perr)) == NULL) {
+		char line[MU_DB_ERRMAX];
+
+		/* the message may quote a piece of it: a password */
+		one_line(line, sizeof(line), perr != NULL ? perr :
+			 "out of memory", true);
+		snprintf(why, whysz, "invalid connection string: %s", line);
+		PQfreemem(perr);
+		return MU_E_STORE;
+	}
+	PQconninfoFree(opts);
+	if ((d = calloc(1, sizeof(*d))) == NULL ||
+	    (d->target = strdup(o->target)) == NULL) {
+		free(d);
+		snprintf(why, whysz, "out of memory");
+		return MU_E_NOMEM;
+	}
+	d->busy_ms = o->busy_ms;
+	d->connect_s = o->connect_s;
+	d->flags = o->flags;
+	if ((r = connect_db(d, err, why, whysz)) != MU_OK) {
+		pg_close(d, true);
+		return r;
+	}
+	*out = d;
+	return MU_OK;
+}
+
+/* Connected, idle, and not told by the server that it went away: a
+ * server that stopped has sent an error and closed the socket, seen here
+ * without a round trip, so the next login opens a new session instead of
+ * failing once first. */
+static bool
+pg_usable(struct mu_db *d)
+{
+	struct pollfd p;
+
+	if (PQstatus(d->conn) != CONNECTION_OK ||
+	    PQtransactionStatus(d->conn) != PQTRANS_IDLE || d->begin != NULL)
+		return false;
+	p.fd = PQsocket(d->conn);
+	p.events = POLLIN;
+	p.revents = 0;
+	if (p.fd < 0)
+		return false;
+	if (poll(&p, 1, 0) > 0 && (!PQconsumeInput(d->conn) ||
+				   PQstatus(d->conn) != CONNECTION_OK))
+		return false;
+	return true;
+}
+
+/* BEGIN goes with the transaction's first statement. */
+static int
+pg_begin(struct mu_db *d, bool write)
+{
+	d->begin = write ? BEGIN_WRITE : BEGIN_READ;
+	return MU_OK;
+}
+
+/* A COMMIT of a failed transaction answers "ROLLBACK" without an error:
+ * that is a failure (the statement's own error is kept). */
+static int
+pg_commit(struct mu_db *d)
+{
+	PGresult *r;
+	int ret;
+
+	if (d->begin != NULL) {
+		d->begin = NULL;	/* nothing was sent */
+		return MU_OK;
+	}
+	if (PQtransactionStatus(d->conn) == PQTRANS_INERROR) {
+		PQclear(PQexec(d->conn, "ROLLBACK"));
+		return MU_E_STORE;
+	}
+	r = PQexec(d->conn, "COMMIT");
+	if (!ok(r))
+		ret = failed(d, r);
+	else if (strcmp(PQcmdStatus(r), "COMMIT") != 0)
+		ret = MU_E_STORE;
+	else
+		ret = MU_OK;
+	PQclear(r);
+	return ret;
+}
+
+static void
+pg_rollback(struct mu_db *d)
+{
+	PGTransactionStatusType t = PQtransactionStatus(d->conn);
+
+	d->begin = NULL;
+	if (t == PQTRANS_INTRANS || t == PQTRANS_INERROR)
+		PQclear(PQexec(d->conn, "ROLLBACK"));
+}
+
+static struct slot *
+cache_find(struct mu_db *d, const char *sql)
+{
+	size_t h = ((uintptr_t)sql >> 3) % CACHE_SLOTS, i;
+
+	for (i = 0; i < CACHE_SLOTS; i++) {
+		struct slot *s = &d->cache[(h + i) % CACHE_SLOTS];
+
+		if (s->sql == sql || s->sql == NULL) {
+			s->sql = sql;
+			return s;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Send a pending BEGIN, the Parse of a statement not prepared yet and its
+ * Execute in one round trip, and read their results.  The Execute's
+ * result, or NULL with the first error remembered.  A broken pipeline
+ * leaves the session unusable: MU_DB_CONN, and the caller reconnects.
+ */
+static PGresult *
+pipeline(struct mu_db *d, struct slot *s, const char *name, const char *sql,
+	 int n, const Oid *types, const char *const *vals)
+{
+	PGresult *res[3] = { NULL, NULL, NULL }, *x, *out = NULL;
+	int sent = 0, got = 0, nulls = 0, prep = -1, i;
+	bool synced = false;
+
+	if (!PQenterPipelineMode(d->conn))
+		goto broken;
+	if (d->begin != NULL) {
+		if (!PQsendQueryParams(d->conn, d->begin, 0, NULL, NULL, NULL,
+				       NULL, 0))
+			goto broken;
+		sent++;
+		d->begin = NULL;
+	}
+	if (s != NULL && !s->prepared) {
+		if (!PQsendPrepare(d->conn, name, sql, n, types))
+			goto broken;
+		prep = sent++;
+	}
+	if (!(s != NULL ?
+	      PQsendQueryPrepared(d->conn, name, n, vals, NULL, NULL, 0) :
+	      PQsendQueryParams(d->conn, sql, n, types, vals, NULL, NULL, 0)))
+		goto broken;
+	sent++;
+	if (!PQpipelineSync(d->conn))
+		goto broken;
+	/* each command's result, then NULL; then the sync's */
+	while (nulls <= sent) {
+		if ((x = PQgetResult(d->conn)) == NULL) {
+			if (PQstatus(d->conn) != CONNECTION_OK)
+				break;
+			nulls++;
+			continue;
+		}
+		if (PQresultStatus(x) == PGRES_PIPELINE_SYNC) {
+			PQclear(x);
+			synced = true;
+			break;
+		}
+		if (got < sent)
+			res[got++] = x;
+		else
+			PQclear(x);
+	}
+	if (!synced || !PQexitPipelineMode(d->conn) || got != sent) {
+		for (i = 0; i < got; i++)
+			if (!ok(res[i]))
+				break;
+		(void)failed(d, i < got ? res[i] : NULL);
+		d->err = MU_DB_CONN;
+		goto out;
+	}
+	if (prep >= 0 && ok(res[prep]))
+		s->prepared = true;
+	for (i = 0; i < sent; i++) {
+		if (!ok(res[i])) {
+			(void)failed(d, res[i]);
+			goto out;
+		}
+	}
+	out = res[sent - 1];
+	res[sent - 1] = NULL;
+out:
+	for (i = 0; i < got; i++)
+		PQclear(res[i]);
+	return out;
+broken:
+	d->err = MU_DB_CONN;
+	one_line(d->msg, sizeof(d->msg), PQerrorMessage(d->conn), false);
+	/* leave pipeline mode if it can; else PQstatus tells the rest */
+	while (PQpipelineStatus(d->conn) != PQ_PIPELINE_OFF &&
+	       !PQexitPipelineMode(d->conn)) {
+		if ((x = PQgetResult(d->conn)) == NULL &&
+		    PQstatus(d->conn) != CONNECTION_OK)
+			break;
+		PQclear(x);
+	}
+	return NULL;
+}
+
+/* Rows changed by the statement of r; others leave the count alone, as
+ * SQLite's sqlite3_changes does. */
+static void
+count_changes(struct mu_db *d, PGresult *r)
+{
+	const char *cmd = PQcmdStatus(r);
+
+	if (strncmp(cmd, "INSERT ", 7) == 0 || strncmp(cmd, "UPDATE ", 7) == 0 ||
+	    strncmp(cmd, "DELETE ", 7) == 0 || strncmp(cmd, "MERGE ", 6) == 0)
+		d->changes = strtoll(PQcmdTuples(r), NULL, 10);
+}
+
+static int
+pg_query(struct mu_db *d, const char *sql, const struct mu_arg *args,
+	 int nargs, struct mu_res **out)
+{
+	struct slot *s = cache_find(d, sql);
+	const char *vals[MU_DB_MAXARGS];
+	char nums[MU_DB_MAXARGS][24], name[16];
+	Oid types[MU_DB_MAXARGS];
+	struct mu_res *r;
+	PGresult *pr;
+	int i;
+
+	if (out != NULL)
+		*out = NULL;
+	if (nargs < 0 || nargs > MU_DB_MAXARGS)
+		return MU_E_INVAL;
+	for (i = 0; i < nargs; i++) {
+		types[i] = args[i].type == 'i' ? INT8OID : TEXTOID;
+		if (args[i].isnull) {
+			vals[i] = NULL;
+		} else if (args[i].type == 'i') {
+			snprintf(nums[i], sizeof(nums[i]), "%lld",
+				 (long long)args[i].i);
+			vals[i] = nums[i];
+		} else {
+			vals[i] = args[i].s;
+		}
+	}
+	if (s != NULL)
+		snprintf(name, sizeof(name), "mu_%zu",
+			 (size_t)(s - d->cache));
+	if (d->begin == NULL && s != NULL && s->prepared)
+		pr = PQexecPrepared(d->conn, name, nargs, vals, NULL, NULL, 0);
+	else if (d->begin == NULL && s == NULL)
+		pr = PQexecParams(d->conn, sql, nargs, types, vals, NULL, NULL,
+				  0);
+	else
+		pr = pipeline(d, s, name, sql, nargs, types, vals);
+	if (pr != NULL && !ok(pr)) {
+		(void)failed(d, pr);
+		PQclear(pr);
+		pr = NULL;
+	}
+	if (pr == NULL)
+		return MU_E_STORE;
+	count_changes(d, pr);
+	if (out == NULL) {
+		PQclear(pr);
+		return MU_OK;
+	}
+	if (s != NULL) {
+		r = &s->res;
+		PQclear(r->r);	/* one open result per SQL text */
+	} else if ((r = calloc(1, sizeof(*r))) == NULL) {
+		PQclear(pr);
+		return MU_E_NOMEM;
+	}
+	r->be = &mu_pgsql_backend;
+	r->db = d;
+	r->r = pr;
+	r->row = -1;
+	r->nrows = PQntuples(pr);
+	r->cached = s != NULL;
+	*out = r;
+	return MU_OK;
+}
+
+static int
+pg_next(struct mu_res *r)
+{
+	if (r->row + 1 < r->nrows) {
+		r->row++;
+		return 1;
+	}
+	r->row = r->nrows;
+	return 0;
+}
+
+static bool
+pg_isnull(struct mu_res *r, int col)
+{
+	return r->row < 0 || r->row >= r->nrows || col < 0 ||
+	    col >= PQnfields(r->r) || PQgetisnull(r->r, r->row, col);
+}
+
+/* An integer, or a boolean ('t', 'f') as 1 or 0. */
+static int64_t
+pg_int(struct mu_res *r, int col)
+{
+	const char *v;
+
+	if (pg_isnull(r, col))
+		return 0;
+	v = PQgetvalue(r->r, r->row, col);
+	if (strcmp(v, "t") == 0)
+		return 1;
+	if (strcmp(v, "f") == 0)
+		return 0;
+	return strtoll(v, NULL, 10);
+}
+
+static const char *
+pg_text(struct mu_res *r, int col)
+{
+	return pg_isnull(r, col) ? "" : PQgetvalue(r->r, r->row, col);
+}
+
+static int
+pg_end(struct mu_res *r)
+{
+	if (r == NULL)
+		return MU_OK;
+	PQclear(r->r);
+	r->r = NULL;
+	if (!r->cached)
+		free(r);
+	return MU_OK;	/* every error was the query's */
+}
+
+static int64_t
+pg_changes(struct mu_db *d)
+{
+	return d->changes;
+}
+
+static enum mu_db_err
+pg_error(struct mu_db *d, const char **msg)
+{
+	if (msg != NULL)
+		*msg = d->msg;
+	return d->err;
+}
+
+static int
+pg_lock_user(struct mu_db *d, int64_t id)
+{
+	/* NO KEY UPDATE: conflicts with itself and with any UPDATE of the
+	 * row, not with the key-share locks that inserting a failure or a
+	 * history row takes on its user */
+	static const char sql[] =
+	    "SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE";
+	struct mu_arg a = { .type = 'i', .i = id };
+
+	return pg_query(d, sql, &a, 1, NULL);
+}
+
+static int
+pg_version(struct mu_db *d, int64_t *version)
+{
+	PGresult *r;
+	int ret = MU_OK;
+
+	*version = 0;
+	if (d->begin != NULL && simple(d, "SELECT 1") != MU_OK)
+		return MU_E_STORE;
+	r = PQexec(d->conn, "SELECT schema_version FROM mailuser_meta");
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+		*version = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	else if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		ret = failed(d, r);
+	PQclear(r);
+	return ret;
+}
+
+static int
+pg_script(struct mu_db *d, const char *script)
+{
+	return simple(d, script);
+}
+
+static int
+pg_set_version(struct mu_db *d, int64_t version)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql), "INSERT INTO mailuser_meta (id, "
+		 "application_id, schema_version) VALUES (1, %d, %lld) ON "
+		 "CONFLICT (id) DO UPDATE SET application_id = "
+		 "EXCLUDED.application_id, schema_version = "
+		 "EXCLUDED.schema_version", MU_APPLICATION_ID,
+		 (long long)version);
+	return simple(d, sql);
+}
+
+static int
+pg_defer_fk(struct mu_db *d)
+{
+	return simple(d, "SET CONSTRAINTS ALL DEFERRED");
+}
+
+static void
+pg_flush(struct mu_db *d)
+{
+	(void)d;		/* nothing of an old hash stays readable to us */
+}
+
+/* A new session on the same target; the statements are prepared again
+ * at their next use.  A fresh connection rather than PQreset: nothing of
+ * the broken one (its pipeline state) is kept. */
+static int
+pg_reset(struct mu_db *d)
+{
+	enum mu_db_err err;
+	char why[MU_DB_ERRMAX];
+
+	if (connect_db(d, &err, why, sizeof(why)) != MU_OK) {
+		d->err = err;
+		snprintf(d->msg, sizeof(d->msg), "%s", why);
+		return MU_E_STORE;
+	}
+	return MU_OK;
+}
+
+/* "postgresql://user@host:port/dbname", the hosts and ports as given,
+ * from what the string says (libpq's defaults and environment aside);
+ * never the password. */
+static void
+pg_describe(const char *target, char *buf, size_t bufsz)
+{
+	const char *user = "", *host = "", *addr = "", *port = "", *db = "";
+	const char *service = "";
+	PQconninfoOption *o, *p;
+
+	if ((o = PQconninfoParse(target, NULL)) == NULL) {
+		snprintf(buf, bufsz, "postgresql (an invalid connection "
+			 "string)");
+		return;
+	}
+	for (p = o; p->keyword != NULL; p++) {
+		if (p->val == NULL)
+			continue;
+		if (strcmp(p->keyword, "user") == 0)
+			user = p->val;
+		else if (strcmp(p->keyword, "host") == 0)
+			host = p->val;
+		else if (strcmp(p->keyword, "hostaddr") == 0)
+			addr = p->val;
+		else if (strcmp(p->keyword, "port") == 0)
+			port = p->val;
+		else if (strcmp(p->keyword, "dbname") == 0)
+			db = p->val;
+		else if (strcmp(p->keyword, "service") == 0)
+			service = p->val;
+	}
+	snprintf(buf, bufsz, "postgresql://%s%s%s%s%s/%s%s%s", user,
+		 *user != '\0' ? "@" : "", *host != '\0' ? host : addr,
+		 *port != '\0' ? ":" : "", port, db,
+		 *service != '\0' ? "?service=" : "", service);
+	PQconninfoFree(o);
+}
+
+static int
+pg_trust(const char *target, uid_t euid, char *why, size_t whysz)
+{
+	(void)target;
+	(void)euid;
+	(void)why;
+	(void)whysz;
+	return MU_OK;		/* the server's roles decide */
+}
+
+const struct mu_backend mu_pgsql_backend = {
+	.name = "PostgreSQL",
+	.open = pg_open,
+	.close = pg_close,
+	.usable = pg_usable,
+	.begin = pg_begin,
+	.commit = pg_commit,
+	.rollback = pg_rollback,
+	.lock_user = pg_lock_user,
+	.query = pg_query,
+	.next = pg_next,
+	.isnull = pg_isnull,
+	.col_int = pg_int,
+	.col_text = pg_text,
+	.end = pg_end,
+	.changes = pg_changes,
+	.error = pg_error,
+	.version = pg_version,
+	.script = pg_script,
+	.set_version = pg_set_version,
+	.defer_fk = pg_defer_fk,
+	.flush = pg_flush,
+	.reset = pg_reset,
+	.describe = pg_describe,
+	.trust = pg_trust,
+};
