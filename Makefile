@@ -53,7 +53,8 @@ TOOL_SRC  = $(wildcard tools/*.c)
 TOOL_OBJ  = $(TOOL_SRC:%.c=$(B)/%.o)
 HDRS      = $(wildcard pam_mailuser/*/*.h tools/*.h) $(B)/schema_sql.h \
             $(B)/migrations_sql.h
-MIGRATIONS = $(sort $(wildcard sql/migrations/[0-9]*.sql))
+MIGRATIONS = $(sort $(wildcard sql/sqlite/migrations/[0-9]*.sql \
+             sql/postgresql/migrations/[0-9]*.sql))
 
 LIB       = $(B)/libmailuser.a
 MODULE    = $(B)/pam_mailuser.so
@@ -93,16 +94,22 @@ $(B)/man/%: doc/% Makefile
 	@mkdir -p $(B)/man
 	sed 's/^\.Os$$/.Os pam_mailuser $(VERSION)/' $< > $@.tmp && mv $@.tmp $@
 
-$(B)/schema_sql.h: sql/schema.sql tools/embed.sh
+# sql/BACKEND/schema.sql as the string schema_BACKEND, and
+# sql/BACKEND/migrations/NNNN.sql as migration_BACKEND_NNNN: init and
+# migrate (pam_mailuser/store/schema.c).
+$(B)/schema_sql.h: sql/sqlite/schema.sql sql/postgresql/schema.sql \
+    tools/embed.sh Makefile
 	@mkdir -p $(B)
-	sh tools/embed.sh schema_sql < sql/schema.sql > $@.tmp && mv $@.tmp $@
+	{ sh tools/embed.sh schema_sqlite < sql/sqlite/schema.sql && \
+	  sh tools/embed.sh schema_postgresql < sql/postgresql/schema.sql; \
+	} > $@.tmp && mv $@.tmp $@
 
-# sql/migrations/NNNN.sql as the string migration_NNNN (mailuser-admin
-# migrate)
-$(B)/migrations_sql.h: $(MIGRATIONS) tools/embed.sh
+$(B)/migrations_sql.h: $(MIGRATIONS) tools/embed.sh Makefile
 	@mkdir -p $(B)
 	for f in $(MIGRATIONS); do \
-	    sh tools/embed.sh migration_$$(basename $$f .sql) < $$f || exit 1; \
+	    b=$$(basename $$(dirname $$(dirname $$f))); \
+	    sh tools/embed.sh migration_$${b}_$$(basename $$f .sql) < $$f || \
+	        exit 1; \
 	done > $@.tmp && mv $@.tmp $@
 
 $(LIB): $(CORE_OBJ)
@@ -138,6 +145,13 @@ $(B)/test_timing: $(B)/tests/module/test_timing.o $(B)/tests/module/harness.o $(
 
 $(B)/test_policy: $(B)/tests/unit/test_policy.o $(LIB)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS)
+
+# ---- pgsql tests ----
+# The PostgreSQL backend against a private server: run by
+# tests/unit/test_pgsql.sh BUILD (root), not by tests/run.sh.
+$(B)/test_pgsql: $(B)/tests/unit/test_pgsql.o $(LIB)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS)
+# ---- end pgsql tests ----
 
 $(B)/test_passwd: $(B)/tests/module/test_passwd.o $(B)/tests/module/harness.o $(LIB)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS)
@@ -251,7 +265,11 @@ install: all
 	install -m 0755 $(ADMIN) $(DESTDIR)$(SBINDIR)/mailuser-admin
 	install -m 0644 $(B)/man/pam_mailuser.8 $(B)/man/mailuser-admin.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 $(B)/man/mailuser.conf.5 $(DESTDIR)$(MANDIR)/man5/
-	install -m 0644 README sql/schema.sql $(DESTDIR)$(DOCDIR)/
+	install -m 0644 README $(DESTDIR)$(DOCDIR)/
+	install -d $(DESTDIR)$(DOCDIR)/sql/sqlite $(DESTDIR)$(DOCDIR)/sql/postgresql
+	install -m 0644 sql/sqlite/schema.sql $(DESTDIR)$(DOCDIR)/sql/sqlite/
+	install -m 0644 sql/postgresql/schema.sql sql/postgresql/roles.sql \
+	    $(DESTDIR)$(DOCDIR)/sql/postgresql/
 	install -d $(DESTDIR)$(DOCDIR)/fail2ban/filter.d $(DESTDIR)$(DOCDIR)/fail2ban/jail.d
 	install -m 0644 doc/fail2ban/filter.d/pam_mailuser.conf $(DESTDIR)$(DOCDIR)/fail2ban/filter.d/
 	install -m 0644 doc/fail2ban/jail.d/pam_mailuser.local $(DESTDIR)$(DOCDIR)/fail2ban/jail.d/
@@ -266,7 +284,8 @@ uninstall:
 	rm -f $(DESTDIR)$(PAMDIR)/pam_mailuser.so $(DESTDIR)$(SBINDIR)/mailuser-admin \
 	    $(DESTDIR)$(MANDIR)/man8/pam_mailuser.8 $(DESTDIR)$(MANDIR)/man8/mailuser-admin.8 \
 	    $(DESTDIR)$(MANDIR)/man5/mailuser.conf.5 \
-	    $(DESTDIR)$(DOCDIR)/README $(DESTDIR)$(DOCDIR)/schema.sql
+	    $(DESTDIR)$(DOCDIR)/README
+	rm -rf $(DESTDIR)$(DOCDIR)/sql
 	rm -rf $(DESTDIR)$(DOCDIR)/fail2ban $(DESTDIR)$(DOCDIR)/examples
 	rm -f $(DESTDIR)$(DOCDIR)/deploy.md
 	-rmdir $(DESTDIR)$(DOCDIR)
@@ -274,3 +293,47 @@ uninstall:
 
 clean:
 	rm -rf build
+
+# ---- mailserver-check ----
+# The server's reputation self-check (tools/check/, doc/mailserver-check.8):
+# libunbound for DNS (in pkg.libs), OpenSSL's libcrypto for DKIM keys.
+# Its parsers (SPF, tag lists, SMTP replies) have libFuzzer harnesses,
+# tests/fuzz/fuzz_{spf,tags,smtp}.c, linked with these objects too.
+CHECK      = $(B)/mailserver-check
+CHECK_SRC  = $(wildcard tools/check/*.c)
+CHECK_OBJ  = $(CHECK_SRC:%.c=$(B)/%.o)
+CHECK_LIBOBJ = $(filter-out $(B)/tools/check/main.o,$(CHECK_OBJ))
+CHECK_HDRS = $(wildcard tools/check/*.h)
+CHECK_FUZZ = spf tags smtp
+CHECK_FUZZ_OBJ = $(patsubst %.c,$(B)/fuzz/obj/%.o,tools/check/spf.c \
+             tools/check/tags.c tools/check/smtp_reply.c \
+             tools/check/dnsname.c tools/check/report.c)
+DEPS_BUILD += libssl-dev
+MANPAGES  += $(B)/man/mailserver-check.8
+.PHONY: install-check uninstall-check
+
+all: $(CHECK) $(B)/man/mailserver-check.8
+tests: $(B)/test_check
+install: install-check
+uninstall: uninstall-check
+
+$(CHECK_OBJ) $(CHECK_FUZZ_OBJ) $(B)/tests/check/test_check.o: $(CHECK_HDRS)
+
+$(CHECK): $(CHECK_OBJ)
+	$(CC) -o $@ $(CHECK_OBJ) $(ALL_LDFLAGS) -pie $(PKG_LIBS) -lcrypto
+
+$(B)/test_check: $(B)/tests/check/test_check.o $(CHECK_LIBOBJ)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS) -lcrypto
+
+$(CHECK_FUZZ:%=$(B)/fuzz/%): $(CHECK_FUZZ_OBJ)
+$(CHECK_FUZZ:%=$(B)/fuzz/%): FUZZ_LIB += $(CHECK_FUZZ_OBJ)
+
+install-check: $(CHECK) $(B)/man/mailserver-check.8
+	install -D -m 0755 $(CHECK) $(DESTDIR)$(SBINDIR)/mailserver-check
+	install -D -m 0644 $(B)/man/mailserver-check.8 \
+	    $(DESTDIR)$(MANDIR)/man8/mailserver-check.8
+
+uninstall-check:
+	rm -f $(DESTDIR)$(SBINDIR)/mailserver-check \
+	    $(DESTDIR)$(MANDIR)/man8/mailserver-check.8
+# ---- end mailserver-check ----

@@ -1,53 +1,46 @@
 /*
  * mailuser-admin migrate: bring a store of an older schema version to
- * this build's, applying the numbered migrations of sql/migrations/ in
- * order, each in its own transaction with its audit row.  The module
+ * this build's, applying the numbered migrations of sql/BACKEND/migrations/
+ * in order, each in its own transaction with its audit row.  The module
  * never migrates: it refuses an older store and says to run this.
  */
 #include <err.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "admin.h"
-#include "migrations_sql.h"
 #include "mu_error.h"
-
-/* migrations[v] turns version v - 1 into v. */
-static const char *const migrations[] = {
-	[2] = migration_0002,
-};
 
 void
 cmd_migrate(struct admin *a, int argc, char **argv)
 {
-	char detail[64];
-	sqlite3 *db;
-	int64_t v, after;
+	struct mu_store *st;
+	char name[256];
+	int64_t v;
+	int r;
 
 	(void)argc;
 	(void)argv;
-	db = admin_open_flags(a, MU_OPEN_OLDER);
-	if (mu_store_version(a->st, &v) != MU_OK)
-		errx(1, "store %s: cannot read its schema version", a->cfg.db);
+	mu_store_describe(a->cfg.db, name, sizeof(name));
+	st = admin_store_flags(a, MU_OPEN_OLDER);
+	if (mu_store_version(st, &v) != MU_OK)
+		errx(1, "store %s: cannot read its schema version", name);
 	if (v == MU_SCHEMA_VERSION) {
 		printf("store %s: schema version %lld, nothing to do\n",
-		       a->cfg.db, (long long)v);
+		       name, (long long)v);
 		return;
 	}
 	for (v++; v <= MU_SCHEMA_VERSION; v++) {
-		if ((size_t)v >= sizeof(migrations) / sizeof(migrations[0]) ||
-		    migrations[v] == NULL)
+		r = mu_store_migrate(st, v);
+		if (r == MU_E_INVAL)
 			errx(1, "no migration to schema version %lld",
 			     (long long)v);
-		db_exec(db, "BEGIN IMMEDIATE");
-		db_exec(db, migrations[v]);
-		if (mu_store_version(a->st, &after) != MU_OK || after != v)
+		if (r == MU_E_CONFLICT)
 			errx(1, "migration to schema version %lld did not set "
 			     "it (the store is unchanged)", (long long)v);
-		snprintf(detail, sizeof(detail), "schema %lld to %lld",
-			 (long long)v - 1, (long long)v);
-		db_audit(db, "migrate", NULL, detail);
-		db_exec(db, "COMMIT");
-		printf("store %s: schema version %lld to %lld\n", a->cfg.db,
+		if (r != MU_OK)
+			admin_die(a, r, "migrate");
+		printf("store %s: schema version %lld to %lld\n", name,
 		       (long long)v - 1, (long long)v);
 	}
 }

@@ -24,7 +24,6 @@
 #include "admin.h"
 #include "import_parse.h"
 #include "mu_error.h"
-#include "schema_sql.h"
 
 static const char *const side_files[] = { "-wal", "-shm" };
 #define NSIDE (sizeof(side_files) / sizeof(side_files[0]))
@@ -225,52 +224,28 @@ make_dir(struct init_plan *p)
 	return NULL;
 }
 
-/* Create the database and apply the schema in one transaction. */
+/* Create the database file with its final access from the start, then
+ * the schema and the first audit row (who made it) in one transaction. */
 static const char *
-make_db(struct init_plan *p)
+make_db(struct init_plan *p, struct admin *a, const char *detail)
 {
 	static char msg[PATH_MAX + 256];
-	sqlite3 *db = NULL;
-	sqlite3_stmt *s = NULL;
-	const char *why = NULL;
-	int rc;
+	struct mu_store *st = NULL;
+	const char *why;
+	int r;
 
-	/* Made by us first: exclusive, with its final access from the start */
 	if ((why = create_file(p, p->db, true)) != NULL)
 		return why;
 	p->made_db = true;
-	rc = sqlite3_open_v2(p->db, &db, SQLITE_OPEN_READWRITE |
-			     SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_extended_result_codes(db, 1);
-		sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-		rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &s,
-					NULL);
-	}
-	if (rc == SQLITE_OK && (sqlite3_step(s) != SQLITE_ROW ||
-				strcmp(db_text(s, 0), "wal") != 0)) {
-		why = "cannot switch to WAL mode";
-		rc = SQLITE_ERROR;
-	}
-	sqlite3_finalize(s);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	if (rc == SQLITE_OK) {
-		rc = sqlite3_exec(db, schema_sql, NULL, NULL, NULL);
-		if (rc == SQLITE_OK)
-			rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-		if (rc != SQLITE_OK)
-			snprintf(msg, sizeof(msg), "schema: %s",
-				 sqlite3_errmsg(db));
-		why = rc != SQLITE_OK ? msg : NULL;
-	}
-	if (rc != SQLITE_OK && why == NULL) {
-		snprintf(msg, sizeof(msg), "%s: %s", p->db, db != NULL ?
-			 sqlite3_errmsg(db) : sqlite3_errstr(rc));
+	if (mu_store_open_flags(p->db, a->cfg.busy_timeout, &a->log,
+				MU_OPEN_EMPTY, &st) != MU_OK)
+		return "cannot open the new file";
+	if ((r = mu_store_create(st, detail)) != MU_OK) {
+		snprintf(msg, sizeof(msg), "schema: %s", r == MU_E_STORE ?
+			 mu_store_errmsg(st) : mu_strerror(r));
 		why = msg;
 	}
-	if (sqlite3_close(db) != SQLITE_OK && why == NULL)
-		why = "cannot close the new store";
+	mu_store_close(st);
 	return why;
 }
 
@@ -294,17 +269,42 @@ undo_init(const struct init_plan *p)
 		(void)rmdir(p->dir);
 }
 
+/* init of a PostgreSQL database: the schema in one transaction, in a
+ * database the administrator made (see sql/postgresql/roles.sql). */
+static void
+init_pg(struct admin *a)
+{
+	char name[256];
+	int r;
+
+	mu_store_describe(a->cfg.db, name, sizeof(name));
+	if (a->o.group != NULL || a->o.mode != NULL)
+		errx(EXIT_USAGE, "init: --group and --mode are for an SQLite "
+		     "file; %s is a PostgreSQL database", name);
+	(void)admin_store_flags(a, MU_OPEN_EMPTY);
+	r = mu_store_create(a->st, NULL);
+	if (r == MU_E_EXISTS)
+		errx(1, "init: %s already holds a mailuser store; refusing "
+		     "to overwrite", name);
+	if (r != MU_OK)
+		admin_die(a, r, "init");
+}
+
 void
 cmd_init(struct admin *a, int argc, char **argv)
 {
 	struct init_plan p;
-	char path[PATH_MAX], tmp[PATH_MAX];
+	char path[PATH_MAX], tmp[PATH_MAX], detail[PATH_MAX];
 	const char *why = NULL;
 	struct mu_store *st = NULL;
 	size_t i;
 
 	(void)argc;
 	(void)argv;
+	if (!mu_store_is_sqlite(a->cfg.db)) {
+		init_pg(a);
+		return;
+	}
 	memset(&p, 0, sizeof(p));
 	p.db = a->cfg.db;
 	p.gid = a->o.group != NULL ? group_arg(a->o.group) : (gid_t)-1;
@@ -317,9 +317,13 @@ cmd_init(struct admin *a, int argc, char **argv)
 		p.dir_mode |= 0020;
 	snprintf(tmp, sizeof(tmp), "%s", p.db);
 	snprintf(p.dir, sizeof(p.dir), "%s", dirname(tmp));
+	snprintf(detail, sizeof(detail), "mode %04o%s%s", (unsigned)p.mode,
+		 a->o.group != NULL ? ", group " : "",
+		 a->o.group != NULL ? a->o.group : "");
 
 	refuse_existing(p.db);
-	if ((why = make_dir(&p)) == NULL && (why = make_db(&p)) == NULL) {
+	if ((why = make_dir(&p)) == NULL &&
+	    (why = make_db(&p, a, detail)) == NULL) {
 		/* The module must accept what we made, by its own rules. */
 		if (mu_store_open_flags(p.db, a->cfg.busy_timeout, &a->log,
 					MU_OPEN_TRUSTED, &st) != MU_OK)
@@ -336,13 +340,6 @@ cmd_init(struct admin *a, int argc, char **argv)
 		undo_init(&p);
 		errx(1, "init: %s", why);
 	}
-	/* the store's first audit row: who made it */
-	snprintf(tmp, sizeof(tmp), "mode %04o%s%s", (unsigned)p.mode,
-		 a->o.group != NULL ? ", group " : "",
-		 a->o.group != NULL ? a->o.group : "");
-	db_exec(admin_open(a), "BEGIN IMMEDIATE");
-	db_audit(admin_open(a), "init", NULL, tmp);
-	db_exec(admin_open(a), "COMMIT");
 }
 
 /* ---- check ----------------------------------------------------------- */
@@ -493,56 +490,37 @@ check_files(const char *dbpath)
 	return true;
 }
 
-/* What SQLite says of the open store: identity, journal, integrity. */
 static void
-check_sql(sqlite3 *db)
+integrity_finding(void *arg, bool bad, const char *what, const char *text)
 {
-	sqlite3_stmt *s;
-	int64_t app, ver;
-	int bad = 0;
+	(void)arg;
+	if (bad)
+		problem("%s", text);
+	else
+		finding("%-10s %s", what, text);
+}
 
-	s = db_prepare(db, "SELECT (SELECT application_id FROM "
-		       "pragma_application_id), (SELECT user_version FROM "
-		       "pragma_user_version), (SELECT journal_mode FROM "
-		       "pragma_journal_mode), (SELECT count(*) FROM domains), "
-		       "(SELECT count(*) FROM users)");
-	if (db_step(s)) {
-		app = sqlite3_column_int64(s, 0);
-		ver = sqlite3_column_int64(s, 1);
-		finding("%-10s 0x%08llx%s", "app id", (long long)app,
-			app == MU_APPLICATION_ID ? " (mailuser store)" : "");
+/* What the store says of itself: identity, contents, the backend's
+ * checks (SQLite: journal, integrity, references). */
+static void
+check_store(struct mu_store *st)
+{
+	int64_t ver, domains, users;
+
+	if (mu_store_version(st, &ver) == MU_OK) {
+		finding("%-10s 0x%08x (mailuser store)", "app id",
+			MU_APPLICATION_ID);
 		finding("%-10s %lld (this tool knows %d)", "schema",
 			(long long)ver, MU_SCHEMA_VERSION);
-		finding("%-10s %s", "journal", db_text(s, 2));
-		if (strcmp(db_text(s, 2), "wal") != 0)
-			problem("journal mode is not WAL");
+	}
+	if (mu_store_counts(st, &domains, &users) == MU_OK)
 		finding("%-10s %lld domains, %lld users", "contents",
-			(long long)sqlite3_column_int64(s, 3),
-			(long long)sqlite3_column_int64(s, 4));
-	}
-	sqlite3_finalize(s);
-
-	s = db_prepare(db, "PRAGMA integrity_check(20)");
-	while (db_step(s)) {
-		if (strcmp(db_text(s, 0), "ok") == 0) {
-			finding("%-10s ok", "integrity");
-		} else {
-			problem("integrity: %s", db_text(s, 0));
-			bad++;
-		}
-	}
-	sqlite3_finalize(s);
-
-	s = db_prepare(db, "PRAGMA foreign_key_check");
-	while (db_step(s)) {
-		problem("foreign key: row %lld of %s refers to a missing row "
-			"of %s", (long long)sqlite3_column_int64(s, 1),
-			db_text(s, 0), db_text(s, 2));
-		bad++;
-	}
-	sqlite3_finalize(s);
-	if (bad == 0)
-		finding("%-10s ok", "references");
+			(long long)domains, (long long)users);
+	else
+		problem("cannot count the users: %s", mu_store_errmsg(st));
+	if (mu_store_integrity(st, integrity_finding, NULL) != MU_OK)
+		problem("the store's own checks failed: %s",
+			mu_store_errmsg(st));
 }
 
 /* The users whose hash can never verify (a method this system's
@@ -551,46 +529,59 @@ check_sql(sqlite3 *db)
  * password, and those whose hash is of a weak method (DES, bigcrypt,
  * BSDi, NT), which import refuses without --allow-weak: one warning
  * line each, by name. */
-static void
-check_hashes(sqlite3 *db)
+struct hash_counts {
+	long long dead, weak;
+};
+
+static int
+check_hash(void *arg, const char *name, const char *hash)
 {
+	struct hash_counts *c = arg;
 	char esc[MU_NAME_MAX * 4 + 1];
 	const char *why, *m;
-	sqlite3_stmt *s;
-	long long dead = 0, weak = 0;
 
-	s = db_prepare(db, "SELECT name, hash FROM users ORDER BY name");
-	while (db_step(s)) {
-		if ((why = import_hash_problem(db_text(s, 1))) != NULL) {
-			warning("user %s: its hash can never verify: %s",
-				mu_escape(esc, sizeof(esc), db_text(s, 0)),
-				why);
-			dead++;
-		} else if ((m = import_hash_weak(db_text(s, 1), &why)) !=
-			   NULL) {
-			warning("user %s: weak hash (%s: %s)",
-				mu_escape(esc, sizeof(esc), db_text(s, 0)), m,
-				why);
-			weak++;
-		}
+	if ((why = import_hash_problem(hash)) != NULL) {
+		warning("user %s: its hash can never verify: %s",
+			mu_escape(esc, sizeof(esc), name), why);
+		c->dead++;
+	} else if ((m = import_hash_weak(hash, &why)) != NULL) {
+		warning("user %s: weak hash (%s: %s)",
+			mu_escape(esc, sizeof(esc), name), m, why);
+		c->weak++;
 	}
-	sqlite3_finalize(s);
-	if (dead + weak == 0)
+	return 0;
+}
+
+static void
+check_hashes(struct mu_store *st)
+{
+	struct hash_counts c = { 0, 0 };
+
+	if (mu_store_each_hash(st, check_hash, &c) != MU_OK) {
+		problem("cannot read the users' hashes: %s",
+			mu_store_errmsg(st));
+		return;
+	}
+	if (c.dead + c.weak == 0)
 		finding("%-10s ok", "hashes");
 	else
 		finding("%-10s %lld that can never verify, %lld weak (a new "
 			"password with \"user passwd\" mends both)", "hashes",
-			dead, weak);
+			c.dead, c.weak);
 }
 
 void
 cmd_check(struct admin *a, int argc, char **argv)
 {
+	char name[256];
 	int r;
 
 	(void)argc;
 	(void)argv;
-	if (check_files(a->cfg.db)) {
+	mu_store_describe(a->cfg.db, name, sizeof(name));
+	if (!mu_store_is_sqlite(a->cfg.db))
+		finding("%-10s %s (PostgreSQL)", "store", name);
+	if (!mu_store_is_sqlite(a->cfg.db) || check_files(a->cfg.db)) {
 		/* mu_store_open logs why it refuses (schema, id, ...) */
 		r = mu_store_open(a->cfg.db, a->cfg.busy_timeout, &a->log,
 				  &a->st);
@@ -598,8 +589,8 @@ cmd_check(struct admin *a, int argc, char **argv)
 			problem("the store does not open: %s",
 				mu_strerror(r));
 		} else {
-			check_sql(mu_store_sqlite(a->st));
-			check_hashes(mu_store_sqlite(a->st));
+			check_store(a->st);
+			check_hashes(a->st);
 		}
 	}
 	if (problems == 0) {

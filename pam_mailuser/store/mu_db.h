@@ -126,6 +126,13 @@ struct mu_backend {
 	/* The store's name for log lines, never a password: the path, or
 	 * "postgresql://user@host:port/db". */
 	void (*describe)(const char *target, char *buf, size_t bufsz);
+	/* Findings of "mailuser-admin check" on the open store: fn is
+	 * called for each, problem true for what is wrong (see
+	 * mu_store_integrity).  MU_OK or MU_E_STORE. */
+	int (*integrity)(struct mu_db *db,
+			 void (*fn)(void *arg, bool problem, const char *what,
+				    const char *text),
+			 void *arg);
 	/* mu_store_trust for this backend's targets. */
 	int (*trust)(const char *target, uid_t euid, char *why, size_t whysz);
 };

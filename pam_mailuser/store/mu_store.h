@@ -98,6 +98,35 @@ int mu_store_trust(const char *target, uid_t euid, char *why, size_t whysz);
 /* The schema version of the open store (user_version). */
 int mu_store_version(struct mu_store *st, int64_t *version);
 
+/* Create this build's schema in an empty store opened with
+ * MU_OPEN_EMPTY, with the "init" audit row (detail may be NULL), in one
+ * transaction.  MU_OK, MU_E_EXISTS when it has a schema, MU_E_STORE. */
+int mu_store_create(struct mu_store *st, const char *detail);
+
+/* Turn a store of schema version v - 1 into v (opened with
+ * MU_OPEN_OLDER), with the "migrate" audit row, in one transaction.
+ * MU_OK, MU_E_INVAL when this build has no such step for the backend,
+ * MU_E_CONFLICT when the step did not set version v, MU_E_STORE. */
+int mu_store_migrate(struct mu_store *st, int64_t v);
+
+/* The backend's own checks of an open store ("mailuser-admin check"):
+ * fn gets each finding, what its label ("journal", "integrity", ...),
+ * problem true when it is one. */
+int mu_store_integrity(struct mu_store *st,
+		       void (*fn)(void *arg, bool problem, const char *what,
+				  const char *text),
+		       void *arg);
+
+/* Each user's name and stored hash, by name; fn returns non-zero to
+ * stop.  For "mailuser-admin check". */
+int mu_store_each_hash(struct mu_store *st,
+		       int (*fn)(void *arg, const char *name,
+				 const char *hash),
+		       void *arg);
+
+/* Number of domains and of users. */
+int mu_store_counts(struct mu_store *st, int64_t *domains, int64_t *users);
+
 /* Close; NULL is fine.  Safe after fork: a child does not close its
  * parent's connection, it only forgets it. */
 void mu_store_close(struct mu_store *st);

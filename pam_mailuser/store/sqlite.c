@@ -200,6 +200,28 @@ read_ids(struct mu_db *d, int64_t *app, int64_t *ver)
 	return rc == SQLITE_ROW ? MU_OK : MU_E_STORE;
 }
 
+/* A new store's journal: WAL, kept by the file from now on. */
+static int
+wal_mode(struct mu_db *d, char *why, size_t whysz)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(d->db, "PRAGMA journal_mode=WAL", -1, &s,
+				NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW &&
+	    strcmp((const char *)sqlite3_column_text(s, 0), "wal") == 0)
+		rc = SQLITE_OK;
+	else if (rc == SQLITE_ROW)
+		rc = SQLITE_ERROR;
+	sqlite3_finalize(s);
+	if (rc == SQLITE_OK)
+		return MU_OK;
+	snprintf(why, whysz, "cannot switch to WAL mode: %s",
+		 sqlite3_errmsg(d->db));
+	return MU_E_STORE;
+}
+
 /* Is the store's schema one this build may use with flags? */
 static int
 check_schema(struct mu_db *d, unsigned flags, enum mu_db_err *err,
@@ -216,7 +238,7 @@ check_schema(struct mu_db *d, unsigned flags, enum mu_db_err *err,
 	}
 	*err = MU_DB_SCHEMA;
 	if (app == 0 && ver == 0 && (flags & MU_OPEN_EMPTY))
-		return MU_OK;
+		return wal_mode(d, why, whysz);
 	return mu_schema_check(app, ver, flags, why, whysz);
 }
 
@@ -562,6 +584,63 @@ sq_flush(struct mu_db *d)
 }
 
 static int
+sq_integrity(struct mu_db *d,
+	     void (*fn)(void *arg, bool problem, const char *what,
+			const char *text),
+	     void *arg)
+{
+	sqlite3_stmt *s = NULL;
+	char text[512];
+	int bad = 0, rc;
+
+	rc = sqlite3_prepare_v2(d->db, "PRAGMA journal_mode", -1, &s, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *m = (const char *)sqlite3_column_text(s, 0);
+
+		fn(arg, false, "journal", m);
+		if (strcmp(m, "wal") != 0)
+			fn(arg, true, "journal", "journal mode is not WAL");
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE)
+		rc = sqlite3_prepare_v2(d->db, "PRAGMA integrity_check(20)",
+					-1, &s, NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *m = (const char *)sqlite3_column_text(s, 0);
+
+		if (strcmp(m, "ok") == 0) {
+			fn(arg, false, "integrity", "ok");
+		} else {
+			snprintf(text, sizeof(text), "integrity: %s", m);
+			fn(arg, true, "integrity", text);
+			bad++;
+		}
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE)
+		rc = sqlite3_prepare_v2(d->db, "PRAGMA foreign_key_check", -1,
+					&s, NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		snprintf(text, sizeof(text), "foreign key: row %lld of %s "
+			 "refers to a missing row of %s",
+			 (long long)sqlite3_column_int64(s, 1),
+			 (const char *)sqlite3_column_text(s, 0),
+			 (const char *)sqlite3_column_text(s, 2));
+		fn(arg, true, "references", text);
+		bad++;
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return failed(d, rc);
+	if (bad == 0)
+		fn(arg, false, "references", "ok");
+	return MU_OK;
+}
+
+static int
 sq_reset(struct mu_db *d)
 {
 	(void)d;
@@ -591,6 +670,7 @@ const struct mu_backend mu_sqlite_backend = {
 	.defer_fk = sq_defer_fk,
 	.flush = sq_flush,
 	.reset = sq_reset,
+	.integrity = sq_integrity,
 	.describe = sq_describe,
 	.trust = sq_trust,
 };

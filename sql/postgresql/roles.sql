@@ -1,0 +1,80 @@
+-- Least privilege for a pam_mailuser store on PostgreSQL: two roles.
+--
+--   mailuser_admin  owns the database and the schema: "mailuser-admin"
+--                   (init, migrate, users, domains, import, copy).
+--   mailuser_auth   the PAM module and the policy daemon on the mail
+--                   servers: reads accounts, writes only the failure
+--                   counters, the rehash and password-change columns, the
+--                   password history and the audit trail.
+--
+-- Run with psql, after "mailuser-admin init", as the schema's owner (or a
+-- superuser), in the store's database:
+--
+--   psql -v ON_ERROR_STOP=1 -d mailuser -f roles.sql
+--
+-- Other role names: psql -v admin_role=NAME -v auth_role=NAME.  The roles
+-- themselves are made beforehand by a superuser (passwords through
+-- psql's \password, never on a command line):
+--
+--   CREATE ROLE mailuser_admin LOGIN;
+--   CREATE ROLE mailuser_auth LOGIN;
+--   CREATE DATABASE mailuser OWNER mailuser_admin;
+--   \password mailuser_admin
+--   \password mailuser_auth
+--
+-- Running it again is harmless.
+
+\if :{?admin_role}
+\else
+\set admin_role mailuser_admin
+\endif
+\if :{?auth_role}
+\else
+\set auth_role mailuser_auth
+\endif
+
+BEGIN;
+
+-- Nothing for everyone: only the two roles reach the store's tables.
+REVOKE ALL ON mailuser_meta, domains, users, pw_history, failures,
+    recent_failures, source_failures, audit FROM PUBLIC;
+
+-- The admin role owns everything "mailuser-admin init" created; this only
+-- makes sure, when init ran as another role.
+ALTER TABLE mailuser_meta OWNER TO :"admin_role";
+ALTER TABLE domains OWNER TO :"admin_role";
+ALTER TABLE users OWNER TO :"admin_role";
+ALTER TABLE pw_history OWNER TO :"admin_role";
+ALTER TABLE failures OWNER TO :"admin_role";
+ALTER TABLE recent_failures OWNER TO :"admin_role";
+ALTER TABLE source_failures OWNER TO :"admin_role";
+ALTER TABLE audit OWNER TO :"admin_role";
+
+-- The auth role: start from nothing.
+REVOKE ALL ON mailuser_meta, domains, users, pw_history, failures,
+    recent_failures, source_failures, audit FROM :"auth_role";
+
+-- read the accounts and the schema version
+GRANT SELECT ON mailuser_meta, domains, users, pw_history, failures,
+    recent_failures, source_failures TO :"auth_role";
+-- the lockout counters: exact, in one statement (INSERT ... ON CONFLICT,
+-- UPDATE ... RETURNING), cleared at a success
+GRANT INSERT, UPDATE, DELETE ON failures, recent_failures, source_failures
+    TO :"auth_role";
+-- rehash at login, password change (pam_chauthtok), last login; the
+-- writers of one user are serialised with SELECT ... FOR NO KEY UPDATE,
+-- which needs UPDATE on at least one column.  Not disabled, expires,
+-- locked_at or the aging columns: those are the admin's.
+GRANT UPDATE (hash, pw_changed, force_change, last_login) ON users
+    TO :"auth_role";
+-- password history: add the old hash, prune beyond remember=
+GRANT INSERT, DELETE ON pw_history TO :"auth_role";
+-- the audit trail: add only (no RETURNING, which would need SELECT)
+GRANT INSERT ON audit TO :"auth_role";
+-- the identity sequences of the tables it inserts into (PostgreSQL does
+-- not check them for an identity column's default; granted so that an
+-- explicit nextval() works as well)
+GRANT USAGE ON SEQUENCE pw_history_id_seq, recent_failures_id_seq,
+    audit_id_seq TO :"auth_role";
+
+COMMIT;
