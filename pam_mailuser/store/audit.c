@@ -26,17 +26,25 @@ int
 mu_audit_add_id(struct mu_store *st, const char *tool, const char *action,
 		const char *account, const char *detail, int64_t *id)
 {
-	static const char sql[] =
+	static const char with_id[] =
 	    "INSERT INTO audit (at, uid, actor, tool, action, account, detail)"
 	    " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
+	/* without RETURNING: the module's database role may insert audit
+	 * rows but not read them */
+	static const char plain[] =
+	    "INSERT INTO audit (at, uid, actor, tool, action, account, detail)"
+	    " VALUES ($1, $2, $3, $4, $5, $6, $7)";
 	char actor[256];
-	int64_t rid;
+	int64_t now = (int64_t)time(NULL), uid = (int64_t)getuid();
+	const char *who;
 
 	mu_audit_actor(actor, sizeof(actor));
-	return mu_q_int(st, id != NULL ? id : &rid, NULL, sql, "iittttt",
-			(int64_t)time(NULL), (int64_t)getuid(),
-			actor[0] != '\0' ? actor : NULL, tool, action, account,
-			detail);
+	who = actor[0] != '\0' ? actor : NULL;
+	if (id == NULL)
+		return mu_q(st, NULL, plain, "iittttt", now, uid, who, tool,
+			    action, account, detail);
+	return mu_q_int(st, id, NULL, with_id, "iittttt", now, uid, who, tool,
+			action, account, detail);
 }
 
 int

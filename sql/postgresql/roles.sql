@@ -34,6 +34,9 @@
 \endif
 
 BEGIN;
+-- the tables are in the schema public (a database made for the store);
+-- the auth role must be able to look into it
+GRANT USAGE ON SCHEMA public TO :"auth_role";
 
 -- Nothing for everyone: only the two roles reach the store's tables.
 REVOKE ALL ON mailuser_meta, domains, users, pw_history, failures,

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -17,17 +18,86 @@
 #include "../tap.h"
 #include "harness.h"
 #include "mu_hash.h"
+#include "schema_sql.h"
 
 char dir[64] = "/tmp/mu-module-XXXXXX";
 char db[PATH_MAX], conf[PATH_MAX];
 char module[PATH_MAX + 32], settok[PATH_MAX + 32];
 const char *rhost = "192.0.2.7";
+bool pg_mode;
 
 void
 die(const char *what)
 {
 	fprintf(stderr, "test: %s: %s\n", what, strerror(errno));
 	exit(2);
+}
+
+/* The administrator's connection to the test's PostgreSQL database. */
+static PGconn *
+pg_admin(void)
+{
+	static PGconn *c;
+	const char *url = getenv("PG_ADMIN_URL");
+
+	if (c != NULL && PQstatus(c) == CONNECTION_OK)
+		return c;
+	if (c != NULL)
+		PQfinish(c);
+	if (url == NULL || (c = PQconnectdb(url)) == NULL ||
+	    PQstatus(c) != CONNECTION_OK) {
+		fprintf(stderr, "test: PostgreSQL: %s\n", c != NULL ?
+			PQerrorMessage(c) : "PG_ADMIN_URL is not set");
+		exit(2);
+	}
+	PQsetNoticeProcessor(c, NULL, NULL);
+	return c;
+}
+
+/* The tests' SQL in PostgreSQL's words: the current time. */
+static char *
+pg_text(const char *in)
+{
+	static const char from[] = "strftime('%s','now')";
+	static const char to[] =
+	    "CAST(floor(extract(epoch FROM now())) AS BIGINT)";
+	size_t n = strlen(in) + 1, k = 0;
+	const char *p;
+	char *out;
+
+	for (p = in; (p = strstr(p, from)) != NULL; p += sizeof(from) - 1)
+		k++;
+	if ((out = malloc(n + k * sizeof(to))) == NULL)
+		die("malloc");
+	out[0] = '\0';
+	for (p = in; (in = strstr(p, from)) != NULL; p = in + sizeof(from) - 1) {
+		strncat(out, p, (size_t)(in - p));
+		strcat(out, to);
+	}
+	strcat(out, p);
+	return out;
+}
+
+/* Run text on PostgreSQL; the first row's first column into out. */
+static bool
+pg_run(const char *text, char *out, size_t outsz)
+{
+	char *t = pg_text(text);
+	PGresult *r = PQexec(pg_admin(), t);
+	ExecStatusType st = PQresultStatus(r);
+	bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+
+	if (!ok)
+		fprintf(stderr, "sql %s: %s\n", t, PQresultErrorMessage(r));
+	if (out != NULL) {
+		out[0] = '\0';
+		if (ok && PQntuples(r) > 0 && PQnfields(r) > 0 &&
+		    !PQgetisnull(r, 0, 0))
+			snprintf(out, outsz, "%s", PQgetvalue(r, 0, 0));
+	}
+	PQclear(r);
+	free(t);
+	return ok;
 }
 
 void
@@ -42,6 +112,12 @@ sql(const char *path, const char *fmt, ...)
 	if ((text = sqlite3_vmprintf(fmt, ap)) == NULL)
 		die("sqlite3_vmprintf");
 	va_end(ap);
+	if (pg_mode && strcmp(path, db) == 0) {
+		if (!pg_run(text, NULL, 0))
+			exit(2);
+		sqlite3_free(text);
+		return;
+	}
 	if (sqlite3_open(path, &h) != SQLITE_OK ||
 	    sqlite3_exec(h, text, NULL, NULL, &err) != SQLITE_OK) {
 		fprintf(stderr, "sql %s: %s\n", text, err ? err :
@@ -50,6 +126,34 @@ sql(const char *path, const char *fmt, ...)
 	}
 	sqlite3_close(h);
 	sqlite3_free(text);
+}
+
+void
+fresh_store(void)
+{
+	char path[PATH_MAX + 8], cmd[PATH_MAX + 256];
+
+	if (!pg_mode) {
+		snprintf(path, sizeof(path), "%s-wal", db);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s-shm", db);
+		unlink(path);
+		unlink(db);
+		sql(db, "PRAGMA journal_mode=WAL; %s", schema_sqlite);
+		return;
+	}
+	/* an empty database, the schema, and the auth role's rights as the
+	 * deployment guide grants them (sql/postgresql/roles.sql) */
+	if (!pg_run("DROP SCHEMA public CASCADE; CREATE SCHEMA public",
+		    NULL, 0) ||
+	    !pg_run(schema_postgresql, NULL, 0))
+		exit(2);
+	snprintf(cmd, sizeof(cmd), "psql -X -q -v ON_ERROR_STOP=1 \"$PG_ADMIN_URL\" "
+		 "-f sql/postgresql/roles.sql >/dev/null");
+	if (system(cmd) != 0) {
+		fprintf(stderr, "test: sql/postgresql/roles.sql failed\n");
+		exit(2);
+	}
 }
 
 /* Copy build/name to dir/bin/name, mode 0755; false when there is no
@@ -100,6 +204,15 @@ stage(const char *build)
 	snprintf(settok, sizeof(settok), "%s/bin/pam_settok.so", dir);
 	snprintf(db, sizeof(db), "%s/mail.db", dir);
 	snprintf(conf, sizeof(conf), "%s/mailuser.conf", dir);
+	/* MU_TEST_DB=pg: the store is the PostgreSQL database of
+	 * tests/lib/pg.sh; the module connects as the auth role */
+	pg_mode = getenv("MU_TEST_DB") != NULL &&
+	    strcmp(getenv("MU_TEST_DB"), "pg") == 0;
+	if (pg_mode) {
+		if (getenv("PG_AUTH_URL") == NULL)
+			die("MU_TEST_DB=pg without PG_AUTH_URL");
+		snprintf(db, sizeof(db), "%s", getenv("PG_AUTH_URL"));
+	}
 }
 
 void
@@ -118,7 +231,14 @@ count(const char *path, const char *query)
 	sqlite3 *h;
 	sqlite3_stmt *s;
 	long long n = -1;
+	char v[64];
 
+	if (pg_mode && strcmp(path, db) == 0) {
+		if (!pg_run(query, v, sizeof(v)) || v[0] == '\0')
+			return -1;
+		/* a comparison is a boolean there */
+		return v[0] == 't' ? 1 : v[0] == 'f' ? 0 : atoll(v);
+	}
 	if (sqlite3_open(path, &h) == SQLITE_OK &&
 	    sqlite3_prepare_v2(h, query, -1, &s, NULL) == SQLITE_OK) {
 		if (sqlite3_step(s) == SQLITE_ROW)
@@ -136,6 +256,10 @@ text_of(const char *path, const char *query, char *out, size_t outsz)
 	sqlite3_stmt *s;
 
 	out[0] = '\0';
+	if (pg_mode && strcmp(path, db) == 0) {
+		(void)pg_run(query, out, outsz);
+		return;
+	}
 	if (sqlite3_open(path, &h) == SQLITE_OK &&
 	    sqlite3_prepare_v2(h, query, -1, &s, NULL) == SQLITE_OK) {
 		if (sqlite3_step(s) == SQLITE_ROW &&

@@ -3,6 +3,7 @@
 #define HARNESS_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <security/pam_appl.h>
@@ -11,6 +12,10 @@ extern char dir[64];	/* temporary directory; mkdtemp template */
 extern char db[PATH_MAX], conf[PATH_MAX];
 extern char module[PATH_MAX + 32], settok[PATH_MAX + 32];
 extern const char *rhost;	/* PAM_RHOST of login(); NULL for none */
+/* MU_TEST_DB=pg: db is the PostgreSQL database of tests/lib/pg.sh
+ * (PG_AUTH_URL, the module's role); sql(), count() and text_of() on db
+ * run as PG_ADMIN_URL, with strftime('%s','now') made PostgreSQL's. */
+extern bool pg_mode;
 
 struct conv_data {
 	const char *pw;
@@ -32,9 +37,14 @@ void die(const char *what);
  * cannot hold).  db and conf are set to dir/mail.db and
  * dir/mailuser.conf. */
 void stage(const char *build);
+/* An empty store of this build's schema at db: an SQLite file as
+ * "mailuser-admin init" makes it, or the PostgreSQL database emptied,
+ * with the schema and sql/postgresql/roles.sql's rights. */
+void fresh_store(void);
 /* Remove dir and everything in it. */
 void unstage(void);
-/* Run SQL (sqlite3_mprintf format: %q quotes) on the store at path. */
+/* Run SQL (sqlite3_mprintf format: %q quotes) on the store at path (an
+ * SQLite file, or db in pg_mode). */
 void sql(const char *path, const char *fmt, ...);
 /* First column of the first row of query, as a number or text. */
 long long count(const char *path, const char *query);

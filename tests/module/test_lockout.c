@@ -371,7 +371,7 @@ main(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	stage(argv[1]);
-	sql(db, "PRAGMA journal_mode=WAL; %s", schema_sql);
+	fresh_store();
 	sql(db, "INSERT INTO domains (name, created) VALUES ('example.org', 0)");
 	for (i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
 		snprintf(name, sizeof(name), "%s@example.org", users[i]);

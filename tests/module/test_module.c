@@ -11,6 +11,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <limits.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include "../tap.h"
 #include "harness.h"
 #include "mu_hash.h"
+#include "mu_store.h"
 #include "schema_sql.h"
 
 /* ---- fixtures ------------------------------------------------------- */
@@ -33,7 +35,7 @@ make_store(void)
 {
 	char pw511[MU_PASS_MAX + 1];
 
-	sql(db, "PRAGMA journal_mode=WAL; %s", schema_sql);
+	fresh_store();
 	sql(db, "INSERT INTO domains (name, created) VALUES "
 	    "('example.org', 0), ('off.example', 0)");
 	sql(db, "UPDATE domains SET disabled = 1 WHERE name = 'off.example'");
@@ -215,6 +217,72 @@ test_rehash_busy(void)
 	text_of(db, "SELECT hash FROM users WHERE name='keep@example.org'",
 		hash, sizeof(hash));
 	CHECK(strncmp(hash, "$6$", 3) == 0, "rehash skipped under the lock");
+}
+
+/* The same on PostgreSQL: another session holds the tables the
+ * attempts write (and users, which a rehash writes) past lock_timeout
+ * (busy_timeout). */
+static void
+test_rehash_busy_pg(void)
+{
+	PGconn *h = PQconnectdb(getenv("PG_ADMIN_URL"));
+	PGresult *r;
+	char hash[MU_HASH_MAX];
+
+	if (PQstatus(h) != CONNECTION_OK)
+		die("PostgreSQL connection");
+	r = PQexec(h, "BEGIN; LOCK TABLE users, failures, recent_failures, "
+		   "source_failures IN EXCLUSIVE MODE");
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		die("LOCK TABLE");
+	PQclear(r);
+	expect("defence off: good login while another session holds the "
+	       "tables locked", "yesfast_off", "keep@example.org", "keep pw",
+	       PAM_SUCCESS, PAM_SUCCESS);
+	expect("defence on: the right password while the tables are locked "
+	       "past lock_timeout is PAM_AUTHINFO_UNAVAIL", "yesfast",
+	       "keep@example.org", "keep pw", PAM_AUTHINFO_UNAVAIL, -1);
+	expect("defence on: a wrong password too", "yesfast",
+	       "keep@example.org", "not keep pw", PAM_AUTHINFO_UNAVAIL, -1);
+	expect("defence on: an unknown name too", "yesfast",
+	       "nobody@example.org", "whatever", PAM_AUTHINFO_UNAVAIL, -1);
+	PQclear(PQexec(h, "ROLLBACK"));
+	PQfinish(h);
+	text_of(db, "SELECT hash FROM users WHERE name='keep@example.org'",
+		hash, sizeof(hash));
+	CHECK(strncmp(hash, "$6$", 3) == 0, "rehash skipped under the lock");
+	expect("locks released: login works again", "yesfast",
+	       "keep@example.org", "keep pw", PAM_SUCCESS, PAM_SUCCESS);
+}
+
+/* PostgreSQL stores that must be refused: a server that does not
+ * answer, a wrong role password, a schema of another version. */
+static void
+test_store_errors_pg(void)
+{
+	struct timespec t0, t1;
+	double secs;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	expect("PostgreSQL unreachable: PAM_AUTHINFO_UNAVAIL", "pg_down",
+	       "alice@example.org", "alice pw 1", PAM_AUTHINFO_UNAVAIL, -1);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	CHECK(secs < 5, "PostgreSQL unreachable: answered in %.1f s (within "
+	      "connect_timeout)", secs);
+	CHECK(acct_only("pg_down", "alice@example.org") ==
+	      PAM_AUTHINFO_UNAVAIL, "PostgreSQL unreachable: account "
+	      "PAM_AUTHINFO_UNAVAIL");
+	expect("wrong role password: PAM_AUTHINFO_UNAVAIL", "pg_badpw",
+	       "alice@example.org", "alice pw 1", PAM_AUTHINFO_UNAVAIL, -1);
+	sql(db, "UPDATE mailuser_meta SET schema_version = 99");
+	expect("unknown schema version", "pg_ver", "alice@example.org",
+	       "alice pw 1", PAM_AUTHINFO_UNAVAIL, -1);
+	sql(db, "UPDATE mailuser_meta SET schema_version = %d",
+	    MU_SCHEMA_VERSION);
+	expect("schema version restored: login works", "pg_ver",
+	       "alice@example.org", "alice pw 1", PAM_SUCCESS, PAM_SUCCESS);
 }
 
 /* A conversation that asks to be called again (an event-driven
@@ -474,10 +542,10 @@ setup_broken(void)
 	if (symlink(db, p) != 0)
 		die("symlink");
 	SVC("wrongapp", "app.db");
-	sql(p, "PRAGMA application_id = 42; %s", schema_sql + 0);
+	sql(p, "PRAGMA application_id = 42; %s", schema_sqlite);
 	sql(p, "PRAGMA application_id = 42");
 	SVC("wrongver", "ver.db");
-	sql(p, "%s", schema_sql);
+	sql(p, "%s", schema_sqlite);
 	sql(p, "PRAGMA user_version = 99");
 	SVC("garbage", "garbage.db");
 	if ((f = fopen(p, "w")) == NULL)
@@ -491,6 +559,32 @@ setup_broken(void)
 #undef SVC
 }
 
+/* Services whose PostgreSQL store cannot be used. */
+static void
+setup_broken_pg(void)
+{
+	char p[PATH_MAX + 64];
+	const char *q = strchr(db, '?');
+
+	snprintf(p, sizeof(p), "postgresql://mailuser_auth:x@127.0.0.1:1/"
+		 "mailuser?sslmode=disable");
+	write_service("pg_down", "auth required %s conf=%s db=%s\n"
+		      "account required %s conf=%s db=%s\n", module, conf, p,
+		      module, conf, p);
+	snprintf(p, sizeof(p), "postgresql://mailuser_auth:wrong@127.0.0.1:"
+		 "%s/mailuser?sslmode=disable", getenv("PG_PORT"));
+	write_service("pg_badpw", "auth required %s conf=%s db=%s\n",
+		      module, conf, p);
+	/* the same database under another connection string: a store of
+	 * its own in the module's process */
+	snprintf(p, sizeof(p), "%.*s?application_name=ver&%s",
+		 (int)(q != NULL ? q - db : (long)strlen(db)), db,
+		 q != NULL ? q + 1 : "");
+	write_service("pg_ver", "auth required %s conf=%s db=%s\n"
+		      "account required %s conf=%s db=%s\n", module, conf, p,
+		      module, conf, p);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -501,16 +595,28 @@ main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	stage(argv[1]);
 	setup();
-	setup_broken();
+	if (!pg_mode)
+		setup_broken();
+	else
+		setup_broken_pg();
 
 	test_basic();
 	test_sql_metachars();
 	test_rehash();
-	test_rehash_busy();
+	if (!pg_mode)
+		test_rehash_busy();
+	else
+		test_rehash_busy_pg();
 	test_first_pass();
 	test_conv_again();
-	test_trust();
-	test_store_errors();
+	if (!pg_mode) {
+		test_trust();
+		test_store_errors();
+	} else {
+		printf("ok - the trust rules of an SQLite file # SKIP "
+		       "PostgreSQL store\n");
+		test_store_errors_pg();
+	}
 	test_options();
 
 	unstage();

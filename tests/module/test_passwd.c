@@ -157,7 +157,9 @@ give_to_nobody(void)
 
 	if (chown(dir, 0, nobody_gid) != 0 || chmod(dir, 0770) != 0)
 		die(dir);
-	for (i = 0; i < 3; i++) {
+	/* PostgreSQL: the database decides; the configuration, which holds
+	 * the role's password, is readable by the group only */
+	for (i = 0; !pg_mode && i < 3; i++) {
 		int fd;
 
 		/* -wal and -shm made beforehand, as init makes them */
@@ -838,7 +840,7 @@ setup(const char *build)
 	nobody_gid = pw_nobody->pw_gid;
 	stage(build);
 	snprintf(admin, sizeof(admin), "%s/bin/mailuser-admin", dir);
-	sql(db, "PRAGMA journal_mode=WAL; %s", schema_sql);
+	fresh_store();
 	sql(db, "INSERT INTO domains (name, created) VALUES "
 	    "('example.org', 0), ('aged.example', 0)");
 	sql(db, "UPDATE domains SET max_days = 10 WHERE name = "
@@ -867,7 +869,11 @@ setup(const char *build)
 	fprintf(f, "db = %s\nhash = sha512crypt\nhash_cost = 1000\n"
 		"default_domain = example.org\n", db);
 	fclose(f);
-	chmod(conf, 0644);
+	/* read by nobody; with a database password in it, through the
+	 * group only */
+	if (pg_mode && chown(conf, 0, nobody_gid) != 0)
+		die(conf);
+	chmod(conf, pg_mode ? 0640 : 0644);
 
 #define M(extra) "auth required %s conf=%s\naccount required %s conf=%s " \
 	extra "\npassword required %s conf=%s " extra "\n", module, conf, \

@@ -187,7 +187,7 @@ make_store(const char *method, unsigned long cost)
 	char h[MU_HASH_MAX];
 	size_t i;
 
-	sql(db, "PRAGMA journal_mode=WAL; %s", schema_sql);
+	fresh_store();
 	sql(db, "INSERT INTO domains (name, created) VALUES "
 	    "('example.org', 0), ('off.example', 0)");
 	sql(db, "UPDATE domains SET disabled = 1 WHERE name = 'off.example'");
