@@ -238,7 +238,9 @@ stack_wait_port() { stack_client wait 127.0.0.1 "$1" "${2:-15}"; }
 # on $STACK_POP3_PORT of 127.0.0.1, passdb pam with service $STACK_SVC
 # (its args prefixed with $STACK_PASSDB_ARGS, e.g. "cache_key=%u%s ").
 stack_dovecot_start() {
-	d=$STACK_TMP/dovecot
+	# a second instance: STACK_DV names its directory (tests/integration/
+	# fleet.sh runs two)
+	d=$STACK_TMP/${STACK_DV:-dovecot}
 	mkdir -p "$d/base" "$d/state" "$STACK_TMP/mail"
 	chown nobody:nogroup "$STACK_TMP/mail"
 	STACK_IMAP_PORT=$(stack_port) && STACK_POP3_PORT=$(stack_port) ||
@@ -253,7 +255,7 @@ stack_dovecot_start() {
 base_dir = $d/base
 state_dir = $d/state
 log_path = $d/dovecot.log
-instance_name = $STACK_SVC
+instance_name = $STACK_SVC-${STACK_DV:-dovecot}
 protocols = imap pop3
 listen = 127.0.0.1
 ssl = no
@@ -312,11 +314,13 @@ EOF
 	fi
 }
 
-stack_dovecot_stop() {
-	f=$STACK_TMP/dovecot/pid
-	[ -n "$STACK_TMP" ] && [ -f "$f" ] || return 0
-	stack_stop_pids TERM "$(cat "$f")"
-	rm -f "$f"
+stack_dovecot_stop() {	# every instance
+	[ -n "$STACK_TMP" ] || return 0
+	for f in "$STACK_TMP"/dovecot*/pid; do
+		[ -f "$f" ] || continue
+		stack_stop_pids TERM "$(cat "$f")"
+		rm -f "$f"
+	done
 }
 
 # Logins in parallel (Dovecot answers every failure on its next 0.5 s
