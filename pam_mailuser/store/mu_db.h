@@ -135,6 +135,17 @@ struct mu_backend {
 			 void *arg);
 	/* mu_store_trust for this backend's targets. */
 	int (*trust)(const char *target, uid_t euid, char *why, size_t whysz);
+	/* Optional (NULL: nothing to do), for mailuser-admin's bulk work
+	 * (store/bulk.c): */
+	/* After rows were inserted with their ids given (copy): let an
+	 * insert without one get a larger id (PostgreSQL: move the
+	 * identity sequences past the largest ids).  MU_OK or MU_E_STORE. */
+	int (*after_ids)(struct mu_db *db);
+	/* Batches of a long command: a larger page cache, temporary tables
+	 * in a file, and, when released is not NULL, *released set to the
+	 * CLOCK_MONOTONIC ns at which each commit let go of the write lock
+	 * (SQLite lets go of it inside COMMIT, before its WAL hook). */
+	void (*bulk)(struct mu_db *db, int64_t *released);
 };
 
 extern const struct mu_backend mu_sqlite_backend;

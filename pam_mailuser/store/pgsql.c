@@ -109,7 +109,7 @@ one_line(char *dst, size_t dstsz, const char *src, bool redact)
 	size_t n = 0;
 	bool space = false, quoted = false;
 
-	for (; *src != '\0' && n + 4 < dstsz; src++) {
+	for (; *src != '\0' && n + 6 < dstsz; src++) {
 		unsigned char c = (unsigned char)*src;
 
 		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
@@ -150,13 +150,14 @@ failed(struct mu_db *d, const PGresult *r)
 	}
 	if (PQstatus(d->conn) != CONNECTION_OK) {
 		d->err = MU_DB_CONN;
-		one_line(d->msg, sizeof(d->msg), PQerrorMessage(d->conn), false);
+		one_line(d->msg, sizeof(d->msg), PQerrorMessage(d->conn),
+			 false);
 	} else if (primary != NULL) {
-		char line[MU_DB_ERRMAX - 12];
+		char line[MU_DB_ERRMAX - 16];
 
 		d->err = kind(state);
 		one_line(line, sizeof(line), primary, false);
-		snprintf(d->msg, sizeof(d->msg), "%s (%s)", line,
+		snprintf(d->msg, sizeof(d->msg), "%s (%.11s)", line,
 			 state != NULL ? state : "no SQLSTATE");
 	} else {
 		/* libpq's own: out of memory, a protocol error */
@@ -201,24 +202,31 @@ forget(struct mu_db *d)
 	d->begin = NULL;
 }
 
-/* A plain statement (or several, separated by ';'), sent with a pending
- * BEGIN in the same round trip. */
+/* Run a plain statement (or several, separated by ';'), with a pending
+ * BEGIN in the same round trip.  NULL when out of memory. */
+static PGresult *
+exec(struct mu_db *d, const char *sql)
+{
+	PGresult *r;
+	char *both;
+
+	if (d->begin == NULL)
+		return PQexec(d->conn, sql);
+	if ((both = malloc(strlen(d->begin) + strlen(sql) + 3)) == NULL)
+		return NULL;
+	sprintf(both, "%s; %s", d->begin, sql);
+	d->begin = NULL;
+	r = PQexec(d->conn, both);
+	free(both);
+	return r;
+}
+
 static int
 simple(struct mu_db *d, const char *sql)
 {
-	PGresult *r;
-	char *both = NULL;
-	int ret;
+	PGresult *r = exec(d, sql);
+	int ret = ok(r) ? MU_OK : failed(d, r);
 
-	if (d->begin != NULL) {
-		if ((both = malloc(strlen(d->begin) + strlen(sql) + 3)) == NULL)
-			return MU_E_NOMEM;
-		sprintf(both, "%s; %s", d->begin, sql);
-		d->begin = NULL;
-	}
-	r = PQexec(d->conn, both != NULL ? both : sql);
-	free(both);
-	ret = ok(r) ? MU_OK : failed(d, r);
 	PQclear(r);
 	return ret;
 }
@@ -306,7 +314,8 @@ connect_db(struct mu_db *d, enum mu_db_err *err, char *why, size_t whysz)
 	}
 	if (PQstatus(d->conn) != CONNECTION_OK) {
 		*err = d->err = MU_DB_CONN;
-		one_line(d->msg, sizeof(d->msg), PQerrorMessage(d->conn), false);
+		one_line(d->msg, sizeof(d->msg), PQerrorMessage(d->conn),
+			 false);
 		snprintf(why, whysz, "cannot connect: %s", d->msg);
 		return MU_E_STORE;
 	}
@@ -326,8 +335,9 @@ pg_close(struct mu_db *d, bool ours)
 		 * session.  Point our copy of the socket at /dev/null first
 		 * (its write fails, unheard), or else leave the memory. */
 		fd = PQsocket(d->conn);
-		if (fd >= 0 && (nul = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0
-		    && dup2(nul, fd) == fd)
+		if (fd >= 0)
+			nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (nul >= 0 && dup2(nul, fd) == fd)
 			fd = -1;
 		if (nul >= 0)
 			close(nul);
@@ -384,23 +394,30 @@ pg_open(const struct mu_db_open *o, struct mu_db **out, enum mu_db_err *err,
 /* Connected, idle, and not told by the server that it went away: a
  * server that stopped has sent an error and closed the socket, seen here
  * without a round trip, so the next login opens a new session instead of
- * failing once first. */
+ * failing once first.  The error and the end of the stream may come in
+ * two reads: read while there is something to read (a few times at most:
+ * an idle session receives little else). */
 static bool
 pg_usable(struct mu_db *d)
 {
 	struct pollfd p;
+	int i;
 
 	if (PQstatus(d->conn) != CONNECTION_OK ||
 	    PQtransactionStatus(d->conn) != PQTRANS_IDLE || d->begin != NULL)
 		return false;
 	p.fd = PQsocket(d->conn);
 	p.events = POLLIN;
-	p.revents = 0;
-	if (p.fd < 0)
-		return false;
-	if (poll(&p, 1, 0) > 0 && (!PQconsumeInput(d->conn) ||
-				   PQstatus(d->conn) != CONNECTION_OK))
-		return false;
+	for (i = 0; i < 8; i++) {
+		p.revents = 0;
+		if (p.fd < 0)
+			return false;
+		if (poll(&p, 1, 0) <= 0)
+			return true;
+		if (!PQconsumeInput(d->conn) ||
+		    PQstatus(d->conn) != CONNECTION_OK)
+			return false;
+	}
 	return true;
 }
 
@@ -561,7 +578,8 @@ count_changes(struct mu_db *d, PGresult *r)
 {
 	const char *cmd = PQcmdStatus(r);
 
-	if (strncmp(cmd, "INSERT ", 7) == 0 || strncmp(cmd, "UPDATE ", 7) == 0 ||
+	if (strncmp(cmd, "INSERT ", 7) == 0 ||
+	    strncmp(cmd, "UPDATE ", 7) == 0 ||
 	    strncmp(cmd, "DELETE ", 7) == 0 || strncmp(cmd, "MERGE ", 6) == 0)
 		d->changes = strtoll(PQcmdTuples(r), NULL, 10);
 }
@@ -572,7 +590,7 @@ pg_query(struct mu_db *d, const char *sql, const struct mu_arg *args,
 {
 	struct slot *s = cache_find(d, sql);
 	const char *vals[MU_DB_MAXARGS];
-	char nums[MU_DB_MAXARGS][24], name[16];
+	char nums[MU_DB_MAXARGS][24], name[16] = "";
 	Oid types[MU_DB_MAXARGS];
 	struct mu_res *r;
 	PGresult *pr;
@@ -715,17 +733,14 @@ pg_lock_user(struct mu_db *d, int64_t id)
 static int
 pg_version(struct mu_db *d, int64_t *version)
 {
-	PGresult *r;
+	PGresult *r = exec(d, "SELECT schema_version FROM mailuser_meta");
 	int ret = MU_OK;
 
 	*version = 0;
-	if (d->begin != NULL && simple(d, "SELECT 1") != MU_OK)
-		return MU_E_STORE;
-	r = PQexec(d->conn, "SELECT schema_version FROM mailuser_meta");
-	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
-		*version = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-	else if (PQresultStatus(r) != PGRES_TUPLES_OK)
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
 		ret = failed(d, r);
+	else if (PQntuples(r) == 1)
+		*version = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 	PQclear(r);
 	return ret;
 }
@@ -756,10 +771,11 @@ pg_defer_fk(struct mu_db *d)
 	return simple(d, "SET CONSTRAINTS ALL DEFERRED");
 }
 
+/* Old row versions are the server's (VACUUM): nothing to do here. */
 static void
 pg_flush(struct mu_db *d)
 {
-	(void)d;		/* nothing of an old hash stays readable to us */
+	(void)d;
 }
 
 /* A new session on the same target; the statements are prepared again
@@ -827,6 +843,53 @@ pg_trust(const char *target, uid_t euid, char *why, size_t whysz)
 	return MU_OK;		/* the server's roles decide */
 }
 
+/* What "mailuser-admin check" can say of a PostgreSQL store: the
+ * server's version; its integrity and references are the server's. */
+static int
+pg_integrity(struct mu_db *d,
+	     void (*fn)(void *arg, bool problem, const char *what,
+			const char *text),
+	     void *arg)
+{
+	static const char sql[] = "SELECT current_setting('server_version')";
+	struct mu_res *r;
+	char text[128];
+	int ret;
+
+	if ((ret = pg_query(d, sql, NULL, 0, &r)) != MU_OK)
+		return ret;
+	if (pg_next(r) == 1) {
+		snprintf(text, sizeof(text), "PostgreSQL %s", pg_text(r, 0));
+		fn(arg, false, "server", text);
+	}
+	if ((ret = pg_end(r)) != MU_OK)
+		return ret;
+	fn(arg, false, "integrity", "kept by the server");
+	fn(arg, false, "references", "enforced by the server");
+	return MU_OK;
+}
+
+/* After "mailuser-admin copy" inserted rows with their ids: move each
+ * identity sequence past the largest id, or the next insert without an
+ * id would fail on a duplicate key. */
+static int
+pg_after_ids(struct mu_db *d)
+{
+#define SETVAL(t) "SELECT setval(pg_get_serial_sequence('" t "', 'id'), " \
+	"coalesce(max(id), 0) + 1, false) FROM " t
+	static const char *const sql[] = {
+		SETVAL("domains"), SETVAL("users"), SETVAL("pw_history"),
+		SETVAL("recent_failures"), SETVAL("audit"),
+	};
+#undef SETVAL
+	size_t i;
+	int r = MU_OK;
+
+	for (i = 0; i < sizeof(sql) / sizeof(sql[0]) && r == MU_OK; i++)
+		r = pg_query(d, sql[i], NULL, 0, NULL);
+	return r;
+}
+
 const struct mu_backend mu_pgsql_backend = {
 	.name = "PostgreSQL",
 	.open = pg_open,
@@ -852,4 +915,6 @@ const struct mu_backend mu_pgsql_backend = {
 	.reset = pg_reset,
 	.describe = pg_describe,
 	.trust = pg_trust,
+	.integrity = pg_integrity,
+	.after_ids = pg_after_ids,
 };

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mu_db.h"
@@ -18,6 +19,8 @@
 /* Checkpoint once the WAL holds this many frames (SQLite's own default
  * is 1000, run at close as well). */
 #define WAL_FRAMES 64
+/* In bulk mode (sq_bulk), a passive checkpoint from this many frames. */
+#define BULK_WAL_FRAMES 1000
 /* Prepared statements kept per connection (open addressing). */
 #define CACHE_SLOTS 256
 
@@ -42,6 +45,9 @@ struct mu_db {
 	char path[PATH_MAX];
 	int rc;			/* the last error, extended code */
 	char msg[MU_DB_ERRMAX];
+	bool bulk;		/* sq_bulk's pragmas are set */
+	int64_t *released;	/* bulk mode: when a commit let go of the
+				 * write lock */
 	struct slot cache[CACHE_SLOTS];
 };
 
@@ -89,7 +95,19 @@ static int
 wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 {
 	struct mu_db *d = arg;
+	struct timespec ts;
 
+	if (d->released != NULL) {
+		/* a batch: the lock was let go just now; copy the WAL in
+		 * without taking it again (passive), so that logins get it */
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		*d->released = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+		if (frames >= BULK_WAL_FRAMES)
+			(void)sqlite3_wal_checkpoint_v2(db, name,
+							SQLITE_CHECKPOINT_PASSIVE,
+							NULL, NULL);
+		return SQLITE_OK;
+	}
 	if (frames < WAL_FRAMES)
 		return SQLITE_OK;
 	sqlite3_busy_timeout(db, 0);
@@ -640,6 +658,21 @@ sq_integrity(struct mu_db *d,
 	return MU_OK;
 }
 
+/* Bulk work: a larger page cache, temporary tables in a file and never
+ * in memory whole (set once: changing temp_store drops the temporary
+ * tables), and the batches' commits timed by wal_hook. */
+static void
+sq_bulk(struct mu_db *d, int64_t *released)
+{
+	if (!d->bulk)
+		sqlite3_exec(d->db, "PRAGMA temp_store = FILE; "
+			     "PRAGMA main.cache_size = -32768; "
+			     "PRAGMA temp.cache_size = -32768", NULL, NULL,
+			     NULL);
+	d->bulk = true;
+	d->released = released;
+}
+
 static int
 sq_reset(struct mu_db *d)
 {
@@ -673,6 +706,7 @@ const struct mu_backend mu_sqlite_backend = {
 	.integrity = sq_integrity,
 	.describe = sq_describe,
 	.trust = sq_trust,
+	.bulk = sq_bulk,
 };
 
 /* Transitional, for the tool's files not yet on the store operations;

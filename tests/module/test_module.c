@@ -6,6 +6,7 @@
  *   test_module BUILD_DIR
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -188,6 +190,120 @@ test_rehash(void)
 	text_of(db, "SELECT hash FROM users WHERE name='keep@example.org'", h,
 		sizeof(h));
 	CHECK(strncmp(h, "$6$", 3) == 0, "rehash=no keeps $6$");
+}
+
+/* Connections to the store: the file descriptors of this process on the
+ * SQLite file; on PostgreSQL, the auth role's sessions and their backend
+ * pids (a session opened again shows as another value). */
+static long long
+connections(void)
+{
+	char p[PATH_MAX], link[PATH_MAX];
+	struct dirent *e;
+	long long n = 0;
+	ssize_t k;
+	DIR *d;
+
+	if (pg_mode) {
+		/* a session of its own: also right in a forked child; the
+		 * sum of the auth role's backend pids, which changes when a
+		 * session is opened again */
+		PGconn *c = PQconnectdb(getenv("PG_ADMIN_URL"));
+		PGresult *r = PQexec(c, "SELECT count(*) * 1000000000 + "
+				     "coalesce(sum(pid), 0) FROM "
+				     "pg_stat_activity WHERE usename = "
+				     "'mailuser_auth'");
+
+		if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+			n = atoll(PQgetvalue(r, 0, 0));
+		PQclear(r);
+		PQfinish(c);
+		return n;
+	}
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		die("/proc/self/fd");
+	while ((e = readdir(d)) != NULL) {
+		snprintf(p, sizeof(p), "/proc/self/fd/%s", e->d_name);
+		k = readlink(p, link, sizeof(link) - 1);
+		if (k > 0) {
+			link[k] = '\0';
+			n += strcmp(link, db) == 0;
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+/* The module keeps its store open across PAM transactions (it is never
+ * unloaded): one connection for many logins, none used across fork, and
+ * a replaced SQLite file opened again. */
+static void
+test_kept(void)
+{
+	char cmd[3 * PATH_MAX], h[MU_HASH_MAX];
+	int i, fails = 0, status;
+	pid_t pid;
+
+	/* in a child: the parent's connection, inherited, is never used
+	 * (and not closed); the child opens one of its own and keeps it */
+	pid = fork();
+	if (pid == 0) {
+		long long first;
+
+		fails = login("mail", "keep@example.org", "keep pw").auth !=
+		    PAM_SUCCESS;
+		first = connections();
+		for (i = 0; i < 19; i++)
+			fails += login("mail", "keep@example.org",
+				       "keep pw").auth != PAM_SUCCESS;
+		_exit(fails == 0 && connections() == first ? 0 : 1);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		die("fork");
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "20 logins in "
+	      "a new process: the first one's connection kept for the rest");
+	for (i = 0; i < 5; i++)
+		fails += login("mail", "keep@example.org", "keep pw").auth !=
+		    PAM_SUCCESS;
+	CHECK(fails == 0, "logins in the test process too");
+	pid = fork();
+	if (pid == 0) {
+		struct result r = login("mail", "keep@example.org", "keep pw");
+
+		_exit(r.auth == PAM_SUCCESS ? 0 : 1);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		die("fork");
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "a forked child logs in on a connection of its own");
+	expect("the parent's connection still works after the child's exit",
+	       "mail", "keep@example.org", "keep pw", PAM_SUCCESS, PAM_SUCCESS);
+	if (pg_mode) {
+		printf("ok - a replaced SQLite file is opened again # SKIP "
+		       "PostgreSQL store\n");
+		return;
+	}
+	/* a new file renamed over the store: another password for keep
+	 * (the old file's WAL emptied first, or SQLite would read it into
+	 * the new file) */
+	sql(db, "PRAGMA wal_checkpoint(TRUNCATE)");
+	snprintf(cmd, sizeof(cmd), "cp -p '%s' '%s.new'", db, db);
+	if (system(cmd) != 0)
+		die(cmd);
+	snprintf(cmd, sizeof(cmd), "%s.new", db);
+	hash_of("sha512crypt", 1000, "replaced pw", h);
+	sql(cmd, "UPDATE users SET hash = '%q' WHERE name = 'keep@example.org'",
+	    h);
+	if (rename(cmd, db) != 0)
+		die("rename");
+	expect("a replaced store file is opened again: its password counts",
+	       "mail", "keep@example.org", "replaced pw", PAM_SUCCESS,
+	       PAM_SUCCESS);
+	sql(db, "UPDATE users SET hash = (SELECT hash FROM users WHERE name = "
+	    "'alice@example.org') WHERE name = 'keep@example.org'");
+	hash_of("sha512crypt", 1000, "keep pw", h);
+	sql(db, "UPDATE users SET hash = '%q' WHERE name = 'keep@example.org'",
+	    h);
 }
 
 /* A failed rehash (store busy for writing) does not change the result;
@@ -603,6 +719,7 @@ main(int argc, char **argv)
 	test_basic();
 	test_sql_metachars();
 	test_rehash();
+	test_kept();
 	if (!pg_mode)
 		test_rehash_busy();
 	else
