@@ -174,3 +174,91 @@ if [ "$unexpected" -ne 0 ]; then
 	echo "    demo: $unexpected outcome(s) not as expected" >&2
 	exit 1
 fi
+
+# ---- part 3: mailserver-check ----------------------------------------------
+for t in unbound rbldnsd openssl; do
+	if ! command -v $t >/dev/null 2>&1; then
+		say "Part 3 needs $t (make deps installs it); skipped"
+		exit 0
+	fi
+done
+say "Part 3: mailserver-check, the server's reputation self-check"
+cat <<EOT
+    A private Postfix again, and a private DNS: unbound on a free port of
+    127.0.0.1 holding two mail domains, one set up right and one broken,
+    with rbldnsd for a blacklist zone.  mailserver-check asks that DNS
+    (--resolver) and probes that Postfix (--smtp).  See
+    mailserver-check(8).
+EOT
+DNS_NAME=mailuser-demo-dns
+. "$top/tests/check/lib.sh"
+stack_init "$B" || fail "cannot set up the store"
+stack_pam_install smtp || fail "cannot install the PAM service"
+stack_saslauthd_start -r || fail "saslauthd did not start"
+stack_postfix_start || fail "postfix did not start"
+dns_init || fail "cannot make a directory"
+trap 'dns_cleanup; stack_cleanup' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+MX=mx.mailuser-test.invalid
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+    -out "$DNS_TMP/mail.pem" 2>/dev/null || fail "openssl genpkey"
+KEY=$(openssl pkey -in "$DNS_TMP/mail.pem" -pubout -outform DER | base64 -w0)
+printf ':127.0.0.2:Listed: see https://bl.demo.test/$\n127.0.0.2\n203.0.113.66\n' \
+    >"$DNS_TMP/bl"
+dns_rbldnsd bl.demo.test:ip4set:bl || fail "rbldnsd did not start"
+{
+	cat <<EOC
+local-zone: "mailuser-test.invalid." static
+local-data: "$MX. A 203.0.113.25"
+local-data: '$MX. TXT "v=spf1 a -all"'
+local-zone: "113.0.203.in-addr.arpa." static
+local-data: "25.113.0.203.in-addr.arpa. PTR $MX."
+local-zone: "example.org." static
+local-data: "example.org. MX 10 $MX."
+local-data: 'example.org. TXT "v=spf1 mx -all"'
+local-data: '_dmarc.example.org. TXT "v=DMARC1; p=reject; rua=mailto:dmarc@example.org"'
+local-zone: "broken.example." static
+local-data: 'broken.example. TXT "v=spf1 mx -all"'
+local-data: 'broken.example. TXT "v=spf1 ip4:203.0.113.0/24 ~all"'
+local-data: 'mail._domainkey.broken.example. TXT "v=DKIM1; p="'
+local-zone: "zen.spamhouse.org." redirect
+local-data: "zen.spamhouse.org. A 198.51.100.80"
+EOC
+	dns_txt mail._domainkey.example.org "v=DKIM1; k=rsa; p=$KEY"
+	dns_stub bl.demo.test
+} >"$DNS_TMP/zones.conf"
+dns_unbound "$DNS_TMP/zones.conf" || fail "unbound did not start"
+echo "    Postfix on 127.0.0.1:$STACK_SMTP_PORT, unbound on $DNS_RESOLVER"
+
+check() {	# WANT-EXIT LABEL ARGS...
+	want=$1 label=$2
+	shift 2
+	say "$label"
+	printf '    $ mailserver-check --resolver %s --smtp 127.0.0.1:%s \\\n' \
+	    "$DNS_RESOLVER" "$STACK_SMTP_PORT"
+	printf '        %s\n' "$*"
+	"$B/mailserver-check" -c /dev/null --resolver "$DNS_RESOLVER" \
+	    --smtp "127.0.0.1:$STACK_SMTP_PORT" --timeout 3 "$@" \
+	    >"$DNS_TMP/out" 2>&1
+	rc=$?
+	show <"$DNS_TMP/out"
+	verdict "exit $want" "exit $rc"
+}
+check 1 "The correct domain: everything OK but one WARN (this Postfix has
+    no TLS, so it offers AUTH in clear)" \
+    --ip 203.0.113.25 --host "$MX" --domain example.org --selector mail \
+    --dkim-key "mail=$DNS_TMP/mail.pem" --dnsbl bl.demo.test
+check 2 "The broken domain: no PTR, two SPF records, a revoked DKIM key, no
+    DMARC, a listing, and a misspelt blacklist zone" \
+    --ip 203.0.113.66 --host "$MX" --domain broken.example \
+    --selector mail --dnsbl bl.demo.test --dnsbl zen.spamhouse.org
+
+say "Stopping Postfix, saslauthd, unbound and rbldnsd"
+dns_cleanup
+stack_cleanup
+echo "    done: nothing left running, nothing left behind"
+if [ "$unexpected" -ne 0 ]; then
+	echo "    demo: $unexpected outcome(s) not as expected" >&2
+	exit 1
+fi

@@ -84,5 +84,52 @@ for t in tests/integration/*.sh; do
 	suite "integration: $(basename "$t" .sh)" sh "$t" build
 done
 
+# mailserver-check (tests/check/): its parsers, a real DNS server, the
+# stack's real Postfix; again under ASan, and under valgrind
+suite "check: unit" build/test_check
+suite "check: dns" sh tests/check/test_dns.sh build
+suite "check: relay (postfix)" sh tests/check/test_relay.sh build
+suite "check: asan unit" build/asan/test_check
+suite "check: asan dns" sh tests/check/test_dns.sh build/asan
+suite "valgrind: check unit" $VG build/test_check
+suite "valgrind: check dns" env CHECK_WRAP="$VG" sh tests/check/test_dns.sh \
+    build
+# The CLI suites again on PostgreSQL (MU_TEST_DB=pg, see tests/cli/lib.sh),
+# the optimised build only, on one private server (tests/lib/pg.sh) that
+# is stopped and removed at the end, even on failure.  The server starts
+# only when one of these suites is selected.
+pg_names="pg: cli|pg: cli lifecycle|pg: cli lockout|pg: cli policy|\
+pg: cli progress|pg: cli import batch|pg: cli migrate"
+case "$pg_names" in
+*"$only"*)
+	. tests/lib/pg.sh
+	trap pg_stop EXIT
+	trap 'pg_stop; exit 1' HUP INT TERM
+	if pg_start 2>"$logs/pg-start.err"; then
+		suite "pg: cli" env MU_TEST_DB=pg sh tests/cli/test_cli.sh build
+		suite "pg: cli lifecycle" env MU_TEST_DB=pg \
+		    sh tests/cli/test_lifecycle.sh build
+		suite "pg: cli lockout" env MU_TEST_DB=pg \
+		    sh tests/cli/test_lockout_cli.sh build
+		suite "pg: cli policy" env MU_TEST_DB=pg \
+		    sh tests/cli/test_policy_cli.sh build
+		suite "pg: cli progress" env MU_TEST_DB=pg \
+		    sh tests/cli/test_progress.sh build
+		suite "pg: cli import batch" env MU_TEST_DB=pg \
+		    sh tests/cli/test_import_batch.sh build
+		suite "pg: cli migrate" env MU_TEST_DB=pg \
+		    sh tests/cli/test_migrate.sh build
+	else
+		# one failure, whatever PATTERN selected
+		pg_only=$only
+		only=
+		suite "pg: a private PostgreSQL 15 starts" \
+		    sh -c 'cat "$1"; exit 1' sh "$logs/pg-start.err"
+		only=$pg_only
+	fi
+	pg_stop
+	;;
+esac
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -19,7 +19,7 @@ cc=${CC:-cc}
 
 missing=""
 if ! command -v "$pc" >/dev/null 2>&1; then
-	missing="pkg-config libpam0g-dev libcrypt-dev libsqlite3-dev libidn2-dev libpq-dev libunbound-dev"
+	missing="pkg-config libpam0g-dev libcrypt-dev libsqlite3-dev libidn2-dev libpq-dev libunbound-dev libssl-dev"
 else
 	# pkg-config module, Debian package
 	for pair in pam:libpam0g-dev libxcrypt:libcrypt-dev \
@@ -30,7 +30,7 @@ else
 fi
 # header, Debian package
 for pair in crack.h:libcrack2-dev uninorm.h:libunistring-dev \
-    unbound.h:libunbound-dev; do
+    unbound.h:libunbound-dev openssl/evp.h:libssl-dev; do
 	if ! printf '#include <%s>\n' "${pair%%:*}" |
 	    "$cc" -E -x c - >/dev/null 2>&1; then
 		missing="$missing ${pair#*:}"
