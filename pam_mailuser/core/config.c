@@ -1,4 +1,5 @@
 #include <crypt.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -358,6 +359,21 @@ trim(char *s)
 	return s;
 }
 
+/* "[name]": letters, digits, '-' and '_' between the brackets. */
+static bool
+section_name(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n < 3 || s[0] != '[' || s[n - 1] != ']')
+		return false;
+	for (i = 1; i + 1 < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' &&
+		    s[i] != '_')
+			return false;
+	return true;
+}
+
 int
 mu_config_parse(struct mu_config *cfg, const char *buf, size_t len,
 		const char *path, const struct mu_log *log)
@@ -366,6 +382,7 @@ mu_config_parse(struct mu_config *cfg, const char *buf, size_t len,
 	const char *nl;
 	size_t pos = 0, n;
 	unsigned lineno = 0;
+	bool other = false;	/* inside a [section] of another program */
 	int ret = MU_OK;
 
 	if (path == NULL)
@@ -394,6 +411,20 @@ mu_config_parse(struct mu_config *cfg, const char *buf, size_t len,
 		}
 		s = trim(line);
 		if (*s == '\0' || *s == '#')
+			continue;
+		/* "[name]" starts a section read by another program (such
+		 * as mailserver-check's [check]); the module's options come
+		 * before the first one */
+		if (*s == '[') {
+			if (!section_name(s)) {
+				mu_logf(log, LOG_ERR, "%s: expected \"[name]\"",
+					where);
+				ret = MU_E_CONFIG;
+			}
+			other = true;
+			continue;
+		}
+		if (other)
 			continue;
 		if ((eq = strchr(s, '=')) == NULL) {
 			mu_logf(log, LOG_ERR, "%s: expected \"key = value\"",
