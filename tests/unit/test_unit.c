@@ -298,6 +298,31 @@ test_options(void)
 	CHECK(mu_config_load(&c, path, true, &tlog) == MU_E_CONFIG &&
 	      strstr(lastlog, ":1: unknown option") != NULL,
 	      "unknown key in file refused with line number");
+	write_file(path, "db = /srv/a.db\n[check]\nhost = mx.example\n"
+		   "db = /srv/b.db\n[other-tool_2]\ncolour = blue\n", 0600);
+	mu_config_defaults(&c);
+	CHECK(mu_config_load(&c, path, true, &tlog) == MU_OK &&
+	      strcmp(c.db, "/srv/a.db") == 0,
+	      "config file: [sections] of other programs skipped");
+	write_file(path, "[che ck]\n", 0600);
+	CHECK(mu_config_load(&c, path, true, &tlog) == MU_E_CONFIG,
+	      "config file: a malformed [section] line refused");
+	write_file(path, "db = postgresql://u:secret@db.example/mail\n", 0644);
+	CHECK(mu_config_load(&c, path, true, &tlog) == MU_E_CONFIG &&
+	      strstr(lastlog, "readable by others") != NULL,
+	      "config file with a database password readable by others "
+	      "refused");
+	chmod(path, 0640);
+	CHECK(mu_config_load(&c, path, true, &tlog) == MU_OK &&
+	      strcmp(c.db, "postgresql://u:secret@db.example/mail") == 0,
+	      "... and accepted at 0640");
+	write_file(path, "db = host=db.example dbname=mail passfile=/etc/pgp\n",
+		   0644);
+	CHECK(mu_config_load(&c, path, true, &tlog) == MU_OK,
+	      "a passfile is no password: readable by others is fine");
+	write_file(path, "db = relative/path.db\n", 0600);
+	CHECK(mu_config_load(&c, path, true, &tlog) == MU_E_CONFIG,
+	      "db: neither a path nor a connection string refused");
 	write_file(path, "hash = sha512crypt\nhash_cost = 1000\n", 0600);
 	snprintf(arg, sizeof(arg), "conf=%s", path);
 	argv[0] = arg;
