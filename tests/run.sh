@@ -61,6 +61,7 @@ for b in build build/asan; do
 	suite "$b: cli progress" sh tests/cli/test_progress.sh "$b"
 	suite "$b: cli import batch" sh tests/cli/test_import_batch.sh "$b"
 	suite "$b: cli migrate" sh tests/cli/test_migrate.sh "$b"
+	suite "$b: cli copy" sh tests/cli/test_copy.sh "$b"
 done
 # refusals alike by time: the optimised build only (a statistical test
 # that retries once; see tests/module/test_timing.c)

@@ -38,6 +38,7 @@
 #define OPT_REASON	0x2000	/* --reason */
 #define OPT_GENERATE	0x4000	/* --generate, --length, --must-change */
 #define OPT_CASCADE	0x8000	/* --cascade */
+#define OPT_COPY	0x10000	/* --to */
 
 /* Where a new password comes from. */
 enum pw_source { PW_PROMPT, PW_STDIN, PW_FILE };
@@ -67,6 +68,7 @@ struct opts {
 	const char *length;	/* --length */
 	bool must_change;	/* --must-change */
 	bool cascade;		/* --cascade */
+	const char *to;		/* --to: copy's target store */
 	/* --max-days, --min-days, --warn-days, --grace-days: a number of
 	 * days or "inherit", NULL when not given */
 	const char *aging[4];
@@ -250,7 +252,7 @@ void progress_end(struct progress *p, uint64_t count);
  * is COMMIT and adapts size (units per batch) so that one batch holds
  * the write lock for about 50 ms; batch_begin first leaves the lock free
  * for 25 ms or more after the last batch, so that waiting logins get
- * in.  They replace the connection's WAL hook (progress.c). */
+ * in.  They put the store in bulk mode (mu_bulk_mode; progress.c). */
 struct batch {
 	int64_t size;		/* units to do in the next batch */
 	int64_t start;		/* CLOCK_MONOTONIC ns of batch_begin */
@@ -262,8 +264,8 @@ struct batch {
 	uint64_t batches;
 };
 void batch_init(struct batch *b);
-void batch_begin(struct batch *b, sqlite3 *db);
-void batch_commit(struct batch *b, sqlite3 *db);
+void batch_begin(struct batch *b, struct mu_store *st);
+void batch_commit(struct batch *b, struct mu_store *st);
 
 /* genpw.c: generated passwords */
 /* A new random password for user (o->length characters, default 16,
@@ -290,6 +292,9 @@ void cmd_audit_prune(struct admin *a, int argc, char **argv);
 
 /* admin_stats.c */
 void cmd_stats(struct admin *a, int argc, char **argv);
+
+/* admin_copy.c */
+void cmd_copy(struct admin *a, int argc, char **argv);
 
 /* admin_policy.c: password policy */
 void cmd_user_force_change(struct admin *a, int argc, char **argv);

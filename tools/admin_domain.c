@@ -1,9 +1,11 @@
 /*
  * mailuser-admin domain add|del|list|enable|disable.  Users can only be
- * added to domains that exist, and a domain is deleted only when empty.
+ * added to domains that exist, and a domain is deleted only when empty,
+ * or with --cascade, its users first.  The store operations are in
+ * pam_mailuser/store/domains.c.
  */
 #include <err.h>
-#include <time.h>
+#include <stdlib.h>
 
 #include "admin.h"
 #include "mu_error.h"
@@ -20,80 +22,93 @@ domain_arg(const char *arg, char *out)
 		     mu_escape(esc, sizeof(esc), arg), why);
 }
 
+/* A store operation's error: a store failure has been said by the
+ * operation itself, in one line. */
+static void __attribute__((noreturn))
+failed(struct admin *a, int r, const char *what)
+{
+	if (r == MU_E_STORE)
+		exit(1);
+	admin_die(a, r, what);
+}
+
 void
 cmd_domain_add(struct admin *a, int argc, char **argv)
 {
 	char d[MU_DOMAIN_MAX + 1];
-	sqlite3_stmt *s;
-	sqlite3 *db;
+	int r;
 
 	(void)argc;
 	domain_arg(argv[0], d);
-	db = admin_open(a);
-	db_exec(db, "BEGIN IMMEDIATE");
-	if (db_domain_id(db, d) >= 0)
+	r = mu_acct_domain_add(admin_store(a), d);
+	if (r == MU_E_EXISTS)
 		errx(1, "domain %s already exists", d);
-	s = db_prepare(db, "INSERT INTO domains (name, created) "
-		       "VALUES (?1, ?2)");
-	db_bind_text(s, 1, d);
-	db_bind_int(s, 2, (int64_t)time(NULL));
-	db_run(s);
-	db_audit(db, "domain add", d, NULL);
-	db_exec(db, "COMMIT");
+	if (r != MU_OK)
+		failed(a, r, "domain add");
+}
+
+/* domain del --cascade, once the domain is disabled: its users go in
+ * short transactions (progress.c), the last one with the domain.
+ * Interrupted, it leaves the domain disabled with the users not yet
+ * deleted. */
+static void
+del_users(struct admin *a, const struct mu_acct_domain_del *dd)
+{
+	struct mu_store *st = admin_store(a);
+	struct progress pr;
+	struct batch b;
+	int64_t n, done = 0;
+	int r;
+
+	progress_begin(&pr, "domain del", "users", (uint64_t)dd->users);
+	batch_init(&b);
+	do {
+		batch_begin(&b, st);
+		r = mu_acct_domain_del_some(st, dd, b.size, &n);
+		if (r != MU_OK)
+			failed(a, r, "domain del");
+		batch_commit(&b, st);
+		done += n;
+		if (n > 0)
+			progress_update(&pr, (uint64_t)done, (uint64_t)done);
+	} while (n > 0);
+	progress_end(&pr, (uint64_t)done);
 }
 
 void
 cmd_domain_del(struct admin *a, int argc, char **argv)
 {
+	struct mu_acct_domain_del dd;
 	char d[MU_DOMAIN_MAX + 1];
-	sqlite3_stmt *s;
-	sqlite3 *db;
-	int64_t id, users = 0;
+	int r;
 
 	(void)argc;
 	domain_arg(argv[0], d);
-	db = admin_open(a);
-	db_exec(db, "BEGIN IMMEDIATE");
-	if ((id = db_domain_id(db, d)) < 0)
+	r = mu_acct_domain_del(admin_store(a), d, a->o.cascade, &dd);
+	if (r == MU_E_NODOMAIN)
 		errx(1, "no such domain: %s", d);
-	s = db_prepare(db, "SELECT count(*) FROM users WHERE domain_id = ?1");
-	db_bind_int(s, 1, id);
-	if (db_step(s))
-		users = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	if (users > 0 && !a->o.cascade)
+	if (r == MU_E_NOTEMPTY)
 		errx(1, "domain %s still has %lld user%s: delete %s first, or "
-		     "use --cascade", d, (long long)users, users == 1 ? "" :
-		     "s", users == 1 ? "it" : "them");
-	if (users > 0) {
-		domain_del_users(db, id, d, users);	/* commits */
-		return;
-	}
-	s = db_prepare(db, "DELETE FROM domains WHERE id = ?1");
-	db_bind_int(s, 1, id);
-	db_run(s);
-	db_audit(db, "domain del", d, NULL);
-	db_exec(db, "COMMIT");
+		     "use --cascade", d, (long long)dd.users,
+		     dd.users == 1 ? "" : "s", dd.users == 1 ? "it" : "them");
+	if (r != MU_OK)
+		failed(a, r, "domain del");
+	if (dd.users > 0)
+		del_users(a, &dd);
 }
 
 static void
 set_disabled(struct admin *a, const char *arg, bool disabled)
 {
 	char d[MU_DOMAIN_MAX + 1];
-	sqlite3_stmt *s;
-	sqlite3 *db;
+	int r;
 
 	domain_arg(arg, d);
-	db = admin_open(a);
-	db_exec(db, "BEGIN IMMEDIATE");
-	s = db_prepare(db, "UPDATE domains SET disabled = ?1 WHERE name = ?2");
-	db_bind_int(s, 1, disabled);
-	db_bind_text(s, 2, d);
-	db_run(s);
-	if (sqlite3_changes(db) == 0)
+	r = mu_acct_domain_disable(admin_store(a), d, disabled);
+	if (r == MU_E_NODOMAIN)
 		errx(1, "no such domain: %s", d);
-	db_audit(db, disabled ? "domain disable" : "domain enable", d, NULL);
-	db_exec(db, "COMMIT");
+	if (r != MU_OK)
+		failed(a, r, disabled ? "domain disable" : "domain enable");
 }
 
 void
@@ -110,45 +125,53 @@ cmd_domain_disable(struct admin *a, int argc, char **argv)
 	set_disabled(a, argv[0], true);
 }
 
+/* "domain list": a table, or with --json an array. */
+struct listing {
+	bool json;
+	struct json arr;
+	int rows;
+};
+
+static int
+list_one(void *arg, const struct mu_acct_domain *d)
+{
+	struct listing *l = arg;
+	struct json obj;
+	char created[32];
+
+	time_fmt(d->created, created, sizeof(created));
+	if (l->json) {
+		json_begin(&obj, stdout, NULL, &l->arr, '{');
+		json_str(&obj, "name", d->name);
+		json_bool(&obj, "disabled", d->disabled);
+		json_int(&obj, "users", d->users);
+		json_str(&obj, "created", created);
+		json_end(&obj, '}');
+		return 0;
+	}
+	if (l->rows++ == 0)
+		printf("%-32s %6s  %-8s  %s\n", "DOMAIN", "USERS", "STATUS",
+		       "CREATED");
+	printf("%-32s %6lld  %-8s  %s\n", d->name, (long long)d->users,
+	       d->disabled ? "disabled" : "enabled", created);
+	return 0;
+}
+
 void
 cmd_domain_list(struct admin *a, int argc, char **argv)
 {
-	struct json arr, obj;
-	char created[32];
-	sqlite3_stmt *s;
-	int rows = 0;
+	struct listing l = { a->o.json, { NULL, 0 }, 0 };
+	int r;
 
 	(void)argc;
 	(void)argv;
-	s = db_prepare(admin_open(a), "SELECT d.name, d.disabled, d.created, "
-		       "(SELECT count(*) FROM users u WHERE u.domain_id = "
-		       "d.id) FROM domains d ORDER BY d.name");
-	if (a->o.json)
-		json_begin(&arr, stdout, NULL, NULL, '[');
-	while (db_step(s)) {
-		time_fmt(sqlite3_column_int64(s, 2), created,
-			 sizeof(created));
-		if (a->o.json) {
-			json_begin(&obj, stdout, NULL, &arr, '{');
-			json_str(&obj, "name", db_text(s, 0));
-			json_bool(&obj, "disabled",
-				  sqlite3_column_int(s, 1) != 0);
-			json_int(&obj, "users", sqlite3_column_int64(s, 3));
-			json_str(&obj, "created", created);
-			json_end(&obj, '}');
-			continue;
-		}
-		if (rows++ == 0)
-			printf("%-32s %6s  %-8s  %s\n", "DOMAIN", "USERS",
-			       "STATUS", "CREATED");
-		printf("%-32s %6lld  %-8s  %s\n", db_text(s, 0),
-		       (long long)sqlite3_column_int64(s, 3),
-		       sqlite3_column_int(s, 1) ? "disabled" : "enabled",
-		       created);
-	}
-	sqlite3_finalize(s);
-	if (a->o.json) {
-		json_end(&arr, ']');
+	(void)admin_store(a);	/* its errors before any output */
+	if (l.json)
+		json_begin(&l.arr, stdout, NULL, NULL, '[');
+	if ((r = mu_acct_domain_list(a->st, false, list_one, &l)) != MU_OK)
+		failed(a, r, "domain list");
+	if (l.json) {
+		json_end(&l.arr, ']');
 		putchar('\n');
 	}
 }

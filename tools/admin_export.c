@@ -21,6 +21,8 @@
 #include <time.h>
 
 #include "admin.h"
+#include "mu_bulk.h"
+#include "mu_error.h"
 #include "mu_hash.h"
 #include "mu_username.h"
 
@@ -88,116 +90,124 @@ exportable(const char *h)
 	return *h != '\0';
 }
 
+/* The state of one export: its format, output and counts. */
+struct exporter {
+	enum efmt fmt;
+	struct json arr;
+	struct progress pr;
+	int64_t n, skipped;
+};
+
+static void
+json_row(struct exporter *ex, const struct mu_export_row *u)
+{
+	char exp[32], changed[32], created[32];
+	struct json obj;
+
+	if (u->has_expires)
+		expiry_fmt(u->expires, exp, sizeof(exp));
+	time_fmt(u->pw_changed, changed, sizeof(changed));
+	time_fmt(u->created, created, sizeof(created));
+	json_begin(&obj, stdout, NULL, &ex->arr, '{');
+	json_str(&obj, "name", u->name);
+	json_str(&obj, "domain", u->domain);
+	json_str(&obj, "hash", u->hash);
+	json_str(&obj, "hash_method", mu_hash_method_name(u->hash));
+	json_bool(&obj, "disabled", u->disabled);
+	json_bool(&obj, "force_change", u->force_change);
+	json_bool(&obj, "locked", u->locked);
+	json_str(&obj, "expires", u->has_expires ? exp : NULL);
+	json_str(&obj, "password_changed", changed);
+	json_str(&obj, "created", created);
+	json_end(&obj, '}');
+}
+
+static int
+row(void *arg, const struct mu_export_row *u)
+{
+	struct exporter *ex = arg;
+	uint64_t done = (uint64_t)(ex->n + ex->skipped + 1);
+
+	progress_update(&ex->pr, done, done);
+	if (ex->fmt != E_JSON && !exportable(u->hash)) {
+		warnx("%s: hash cannot be written in this format; skipped",
+		      u->name);
+		ex->skipped++;
+		return 0;
+	}
+	ex->n++;
+	switch (ex->fmt) {
+	case E_PWDFILE:
+		printf("%s:%s\n", u->name, u->hash);
+		break;
+	case E_DOVECOT:
+		printf("%s:{%s}%s::::::\n", u->name, dovecot_scheme(u->hash),
+		       u->hash);
+		break;
+	case E_CSV:
+		csv_field(u->name);
+		putchar(',');
+		csv_field(u->hash);
+		putchar('\n');
+		break;
+	case E_JSON:
+		json_row(ex, u);
+		break;
+	}
+	return 0;
+}
+
 void
 cmd_export(struct admin *a, int argc, char **argv)
 {
-	char d[MU_DOMAIN_MAX + 1], exp[32], changed[32], created[32];
-	char detail[MU_DOMAIN_MAX + 96];
-	struct json arr, obj;
-	struct progress pr;
-	enum efmt fmt = format_arg(a->o.format);
-	const char *name, *hash;
-	sqlite3_stmt *s;
-	sqlite3 *db;
-	int64_t n = 0, skipped = 0;
+	char d[MU_DOMAIN_MAX + 1], detail[MU_DOMAIN_MAX + 96];
+	struct exporter ex;
+	struct mu_store *st;
+	int64_t id = 0, total;
+	bool found;
+	int r;
 
 	(void)argc;
 	(void)argv;
+	memset(&ex, 0, sizeof(ex));
+	ex.fmt = format_arg(a->o.format);
 	if (a->o.domain != NULL)
 		domain_arg(a->o.domain, d);
-	db = admin_open(a);
-	db_exec(db, "BEGIN");
-	if (a->o.domain != NULL && db_domain_id(db, d) < 0)
-		errx(1, "no such domain: %s", d);
+	st = admin_store(a);
+	if (a->o.domain != NULL) {
+		if ((r = mu_bulk_domain_id(st, d, &id, &found)) != MU_OK)
+			admin_die(a, r, "export");
+		if (!found)
+			errx(1, "no such domain: %s", d);
+	}
 	/* the total only serves the progress line: counted only for one */
-	progress_begin(&pr, "export", "users", 0);
-	if (pr.on) {
-		s = db_prepare(db, "SELECT count(*) FROM users u JOIN domains "
-			       "d ON d.id = u.domain_id WHERE ?1 IS NULL OR "
-			       "d.name = ?1");
-		db_bind_text(s, 1, a->o.domain != NULL ? d : NULL);
-		if (db_step(s))
-			pr.total = (uint64_t)sqlite3_column_int64(s, 0);
-		sqlite3_finalize(s);
+	progress_begin(&ex.pr, "export", "users", 0);
+	if (ex.pr.on) {
+		if ((r = mu_export_count(st, a->o.domain != NULL ? &id : NULL,
+					 &total)) != MU_OK)
+			admin_die(a, r, "export");
+		ex.pr.total = (uint64_t)total;
 	}
-	s = db_prepare(db, "SELECT u.name, u.hash, d.name, u.disabled, "
-		       "u.force_change, u.locked_at IS NOT NULL, u.expires, "
-		       "u.pw_changed, u.created FROM users u JOIN domains d "
-		       "ON d.id = u.domain_id WHERE ?1 IS NULL OR d.name = ?1 "
-		       "ORDER BY u.name");
-	db_bind_text(s, 1, a->o.domain != NULL ? d : NULL);
-	if (fmt == E_CSV)
+	if (ex.fmt == E_CSV)
 		printf("address,hash\n");
-	if (fmt == E_JSON)
-		json_begin(&arr, stdout, NULL, NULL, '[');
-	while (db_step(s)) {
-		progress_update(&pr, (uint64_t)(n + skipped + 1),
-				(uint64_t)(n + skipped + 1));
-		name = db_text(s, 0);
-		hash = db_text(s, 1);
-		if (fmt != E_JSON && !exportable(hash)) {
-			warnx("%s: hash cannot be written in this format; "
-			      "skipped", name);
-			skipped++;
-			continue;
-		}
-		n++;
-		switch (fmt) {
-		case E_PWDFILE:
-			printf("%s:%s\n", name, hash);
-			break;
-		case E_DOVECOT:
-			printf("%s:{%s}%s::::::\n", name,
-			       dovecot_scheme(hash), hash);
-			break;
-		case E_CSV:
-			csv_field(name);
-			putchar(',');
-			csv_field(hash);
-			putchar('\n');
-			break;
-		case E_JSON:
-			if (sqlite3_column_type(s, 6) != SQLITE_NULL)
-				expiry_fmt(sqlite3_column_int64(s, 6), exp,
-					   sizeof(exp));
-			time_fmt(sqlite3_column_int64(s, 7), changed,
-				 sizeof(changed));
-			time_fmt(sqlite3_column_int64(s, 8), created,
-				 sizeof(created));
-			json_begin(&obj, stdout, NULL, &arr, '{');
-			json_str(&obj, "name", name);
-			json_str(&obj, "domain", db_text(s, 2));
-			json_str(&obj, "hash", hash);
-			json_str(&obj, "hash_method",
-				 mu_hash_method_name(hash));
-			json_bool(&obj, "disabled", sqlite3_column_int(s, 3));
-			json_bool(&obj, "force_change",
-				  sqlite3_column_int(s, 4));
-			json_bool(&obj, "locked", sqlite3_column_int(s, 5));
-			json_str(&obj, "expires", sqlite3_column_type(s, 6) ==
-				 SQLITE_NULL ? NULL : exp);
-			json_str(&obj, "password_changed", changed);
-			json_str(&obj, "created", created);
-			json_end(&obj, '}');
-			break;
-		}
-	}
-	sqlite3_finalize(s);
-	db_exec(db, "COMMIT");
-	progress_end(&pr, (uint64_t)(n + skipped));
-	if (fmt == E_JSON) {
-		json_end(&arr, ']');
+	if (ex.fmt == E_JSON)
+		json_begin(&ex.arr, stdout, NULL, NULL, '[');
+	if ((r = mu_export_each(st, a->o.domain != NULL ? &id : NULL, row,
+				&ex)) != MU_OK)
+		admin_die(a, r, "export");
+	progress_end(&ex.pr, (uint64_t)(ex.n + ex.skipped));
+	if (ex.fmt == E_JSON) {
+		json_end(&ex.arr, ']');
 		putchar('\n');
 	}
 	if (fflush(stdout) != 0 || ferror(stdout))
 		err(1, "standard output");
 
-	db_exec(db, "BEGIN IMMEDIATE");
 	snprintf(detail, sizeof(detail), "format %s, %lld users%s%s",
-		 a->o.format, (long long)n, a->o.domain != NULL ?
+		 a->o.format, (long long)ex.n, a->o.domain != NULL ?
 		 ", domain " : "", a->o.domain != NULL ? d : "");
-	db_audit(db, "export", NULL, detail);
-	db_exec(db, "COMMIT");
-	if (skipped > 0)
+	if ((r = mu_bulk_audit(st, "export", NULL, detail)) != MU_OK)
+		admin_die(a, r, "export");
+	if (ex.skipped > 0)
 		exit(1);
 }

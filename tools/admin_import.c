@@ -10,10 +10,11 @@
  *    the store by reads only, inside one read transaction (which never
  *    blocks a writer in WAL mode): the domain exists (or is noted for
  *    --create-domains), the user does not.  The good rows (canonical
- *    name and hash, never a csv password) are staged in a TEMP table,
- *    which lives outside the database file (in SQLite's temporary file,
- *    unlinked when it is made) and takes no lock on it; its UNIQUE name
- *    finds the duplicates within the file.  Each bad line is reported on
+ *    name and hash, never a csv password) are staged in a temporary
+ *    table of the store's connection (mu_import_stage), which lives
+ *    outside the store (SQLite: in its temporary file, unlinked when it
+ *    is made) and takes no lock on it; its UNIQUE name finds the
+ *    duplicates within the file.  Each bad line is reported on
  *    standard error as "FILE:LINE: [NAME: ]reason" and every line is
  *    checked even after a bad one.  Nothing is written to the store in
  *    this phase: with --dry-run, or with bad lines and no --continue, the
@@ -35,7 +36,7 @@
  *
  * Memory stays flat whatever the size of the file: one line buffer, the
  * page caches of the store and of the staging table (bounded), and the
- * statements, prepared once.
+ * statements, prepared once per connection by the store.
  *
  * A csv file with a password column gets new hashes of the configured
  * method, after the same checks as "user passwd" unless --force.
@@ -52,6 +53,8 @@
 
 #include "admin.h"
 #include "import_parse.h"
+#include "mu_audit.h"
+#include "mu_bulk.h"
 #include "mu_error.h"
 #include "mu_hash.h"
 #include "mu_secret.h"
@@ -60,25 +63,21 @@
 #define EXIT_PARTIAL 3		/* bad lines were skipped */
 #define PLACEHOLDER "*"		/* hash of a row that is never written */
 
-/* The domain part of a canonical name, in SQL. */
-#define DOMAIN_OF(n) "substr(" n ", instr(" n ", '@') + 1)"
-
 struct importer {
 	struct admin *a;
-	sqlite3 *db;
+	struct mu_store *st;
 	const char *label;	/* file name for messages */
 	struct import_parser p;
 	char bare[MU_DOMAIN_MAX + 1];	/* domain for names without '@' */
 	int64_t now;
 	/* phase 1 */
-	sqlite3_stmt *find_user, *find_domain, *note_domain, *stage;
 	char dom[MU_DOMAIN_MAX + 1];	/* last domain looked up */
 	int dom_state;		/* of dom: 1 exists, 0 to create, -1 none */
 	unsigned long line, staged, domains, bad;
 	bool sized;		/* the file is a regular file */
 	/* phase 2 */
 	int64_t summary;	/* id of the "import" audit row */
-	unsigned long added, domains_added;
+	int64_t added, domains_added;
 	char buf[IMPORT_LINE_MAX + 2];
 };
 
@@ -135,13 +134,6 @@ read_line(FILE *f, char *buf, size_t *len)
 }
 
 static void
-reset(sqlite3_stmt *s)
-{
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-}
-
-static void
 bad_line(struct importer *im, unsigned long line, const char *name,
 	 const char *why)
 {
@@ -155,6 +147,15 @@ bad_line(struct importer *im, unsigned long line, const char *name,
 		warnx("%s:%lu: %s", im->label, line, why);
 }
 
+/* A store operation failed: wipe what may hold passwords, then say why
+ * and exit. */
+static void __attribute__((noreturn))
+store_failed(struct importer *im, int r)
+{
+	wipe_input(im);
+	admin_die(im->a, r, "import");
+}
+
 /* ---- phase 1: checking ------------------------------------------------- */
 
 /* Whether domain d exists (1), is to be created by this import (0) or
@@ -162,12 +163,15 @@ bad_line(struct importer *im, unsigned long line, const char *name,
 static int
 domain_state(struct importer *im, const char *d)
 {
+	bool yes;
+	int r;
+
 	if (im->dom[0] != '\0' && strcmp(d, im->dom) == 0)
 		return im->dom_state;
 	snprintf(im->dom, sizeof(im->dom), "%s", d);
-	db_bind_text(im->find_domain, 1, d);
-	im->dom_state = db_step(im->find_domain) ? 1 : -1;
-	reset(im->find_domain);
+	if ((r = mu_import_domain_exists(im->st, d, &yes)) != MU_OK)
+		store_failed(im, r);
+	im->dom_state = yes ? 1 : -1;
 	return im->dom_state;
 }
 
@@ -175,11 +179,26 @@ static bool
 user_exists(struct importer *im, const char *name)
 {
 	bool found;
+	int r;
 
-	db_bind_text(im->find_user, 1, name);
-	found = db_step(im->find_user);
-	reset(im->find_user);
+	if ((r = mu_import_user_exists(im->st, name, &found)) != MU_OK)
+		store_failed(im, r);
 	return found;
+}
+
+/* Stage a checked user; false when the file had it already. */
+static bool
+stage(struct importer *im, const char *name, const char *hash)
+{
+	bool added;
+	int r;
+
+	r = mu_import_stage(im->st, (int64_t)im->staged + 1,
+			    (int64_t)im->line, name, strchr(name, '@') + 1,
+			    hash, &added);
+	if (r != MU_OK)
+		store_failed(im, r);
+	return added;
 }
 
 /* A new hash for a csv password into hash, or a reason. */
@@ -205,7 +224,8 @@ check_user(struct importer *im, struct import_rec *rec)
 {
 	char hash[MU_HASH_MAX];
 	const char *why = NULL, *h = rec->secret;
-	int state;
+	bool added;
+	int state, r;
 
 	if (rec->is_password) {
 		if ((why = hash_password(im, rec->name, rec->secret, hash,
@@ -222,23 +242,18 @@ check_user(struct importer *im, struct import_rec *rec)
 		why = "user already exists";
 		goto bad;
 	}
-	db_bind_int(im->stage, 1, (int64_t)im->line);
-	db_bind_text(im->stage, 2, rec->name);
-	db_bind_text(im->stage, 3, h);
-	while (db_step(im->stage))
-		;
-	reset(im->stage);
-	if (sqlite3_changes(im->db) == 0) {
+	if (!stage(im, rec->name, h)) {
 		why = "duplicate of an earlier line of the file";
 		goto bad;
 	}
 	im->staged++;
 	if (state < 0) {	/* the first user of a new domain */
-		db_bind_text(im->note_domain, 1, im->dom);
-		while (db_step(im->note_domain))
-			;
-		reset(im->note_domain);
-		im->domains += (unsigned long)sqlite3_changes(im->db);
+		if ((r = mu_import_note_domain(im->st, im->dom, &added)) !=
+		    MU_OK) {
+			mu_wipe(hash, sizeof(hash));
+			store_failed(im, r);
+		}
+		im->domains += added ? 1 : 0;
 		im->dom_state = 0;
 	}
 	mu_wipe(hash, sizeof(hash));
@@ -270,31 +285,6 @@ check_line(struct importer *im, size_t len)
 	mu_wipe(&rec, sizeof(rec));
 }
 
-static void
-stage_prepare(struct importer *im)
-{
-	/* the staging table in SQLite's temporary file, never in memory
-	 * whole; its cache bounded like the store's */
-	db_exec(im->db, "PRAGMA temp_store = FILE");
-	db_exec(im->db, "PRAGMA main.cache_size = -32768");
-	db_exec(im->db, "PRAGMA temp.cache_size = -32768");
-	db_exec(im->db, "CREATE TEMP TABLE import_stage (id INTEGER PRIMARY "
-		"KEY, line INTEGER NOT NULL, name TEXT NOT NULL UNIQUE, hash "
-		"TEXT NOT NULL)");
-	db_exec(im->db, "CREATE TEMP TABLE import_domains (name TEXT PRIMARY "
-		"KEY) WITHOUT ROWID");
-	im->find_user = db_prepare(im->db, "SELECT 1 FROM main.users WHERE "
-				   "name = ?1");
-	im->find_domain = db_prepare(im->db, "SELECT 1 FROM main.domains "
-				     "WHERE name = ?1");
-	im->note_domain = db_prepare(im->db, "INSERT INTO temp.import_domains "
-				     "(name) VALUES (?1) ON CONFLICT DO "
-				     "NOTHING");
-	im->stage = db_prepare(im->db, "INSERT INTO temp.import_stage (line, "
-			       "name, hash) VALUES (?1, ?2, ?3) ON CONFLICT "
-			       "DO NOTHING");
-}
-
 /* Phase 1 over the whole file. */
 static void
 check_file(struct importer *im, FILE *f)
@@ -303,11 +293,11 @@ check_file(struct importer *im, FILE *f)
 	struct stat sb;
 	uint64_t bytes = 0;
 	size_t len;
+	int r;
 
-	stage_prepare(im);
-	/* one read transaction on the store (writes go to temp only): one
-	 * view of it, and no cache dropped whenever a login writes */
-	db_exec(im->db, "BEGIN");
+	/* the staging tables, and one read transaction on the store */
+	if ((r = mu_import_stage_begin(im->st)) != MU_OK)
+		store_failed(im, r);
 	/* the estimate of the time left needs the size: a regular file */
 	im->sized = fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode);
 	progress_begin(&pr, "import", "lines", im->sized ?
@@ -325,140 +315,20 @@ check_file(struct importer *im, FILE *f)
 		err(1, "%s", im->label);
 	}
 	progress_end(&pr, im->line);
-	db_exec(im->db, "COMMIT");
-	sqlite3_finalize(im->find_user);
-	sqlite3_finalize(im->find_domain);
-	sqlite3_finalize(im->note_domain);
-	sqlite3_finalize(im->stage);
+	if ((r = mu_import_stage_end(im->st)) != MU_OK)
+		store_failed(im, r);
 }
 
 /* ---- phase 2: writing -------------------------------------------------- */
 
-struct writer {
-	sqlite3_stmt *max_user, *max_domain, *add_domains, *audit_domains;
-	sqlite3_stmt *conflicts, *add_users, *audit_users, *summary;
-};
-
+/* A staged row phase 2 skipped: reported like a bad line of phase 1. */
 static void
-writer_prepare(struct importer *im, struct writer *w)
+conflict(void *arg, int64_t line, const char *name, bool user_exists)
 {
-	sqlite3 *db = im->db;
-
-	w->max_user = db_prepare(db, "SELECT coalesce(max(id), 0) FROM "
-				 "main.users");
-	w->max_domain = db_prepare(db, "SELECT coalesce(max(id), 0) FROM "
-				   "main.domains");
-	/* the domains of the batch's users that are missing, in the order
-	 * of their first user */
-	w->add_domains = db_prepare(db, "INSERT INTO main.domains (name, "
-				    "created) SELECT " DOMAIN_OF("s.name")
-				    " AS d, ?3 FROM temp.import_stage s WHERE "
-				    "s.id > ?1 AND s.id <= ?2 AND NOT EXISTS "
-				    "(SELECT 1 FROM main.domains x WHERE "
-				    "x.name = " DOMAIN_OF("s.name") ") GROUP "
-				    "BY d ORDER BY min(s.id)");
-	w->audit_domains = db_prepare(db, "INSERT INTO main.audit (at, uid, "
-				      "actor, tool, action, account, detail) "
-				      "SELECT a.at, a.uid, a.actor, a.tool, "
-				      "'domain add', d.name, 'import' FROM "
-				      "main.audit a, main.domains d WHERE "
-				      "a.id = ?1 AND d.id > ?2 ORDER BY d.id");
-	/* the rows of the range that add_users skipped: their user was
-	 * there already (id up to ?3), or their domain was not */
-	w->conflicts = db_prepare(db, "SELECT s.line, s.name, u.id IS NOT "
-				  "NULL FROM temp.import_stage s LEFT JOIN "
-				  "main.users u ON u.name = s.name WHERE "
-				  "s.id > ?1 AND s.id <= ?2 AND (u.id IS NULL "
-				  "OR u.id <= ?3) ORDER BY s.id");
-	w->add_users = db_prepare(db, "INSERT INTO main.users (name, "
-				  "domain_id, hash, pw_changed, created) "
-				  "SELECT s.name, d.id, s.hash, ?3, ?3 FROM "
-				  "temp.import_stage s JOIN main.domains d ON "
-				  "d.name = " DOMAIN_OF("s.name") " WHERE "
-				  "s.id > ?1 AND s.id <= ?2 AND NOT EXISTS "
-				  "(SELECT 1 FROM main.users u WHERE u.name = "
-				  "s.name) ORDER BY s.id");
-	w->audit_users = db_prepare(db, "INSERT INTO main.audit (at, uid, "
-				    "actor, tool, action, account, detail) "
-				    "SELECT a.at, a.uid, a.actor, a.tool, "
-				    "'user add', u.name, 'import' FROM "
-				    "main.audit a, main.users u WHERE a.id = "
-				    "?1 AND u.id > ?2 ORDER BY u.id");
-	w->summary = db_prepare(db, "UPDATE main.audit SET detail = ?1 WHERE "
-				"id = ?2");
-}
-
-static void
-writer_finish(struct writer *w)
-{
-	sqlite3_finalize(w->max_user);
-	sqlite3_finalize(w->max_domain);
-	sqlite3_finalize(w->add_domains);
-	sqlite3_finalize(w->audit_domains);
-	sqlite3_finalize(w->conflicts);
-	sqlite3_finalize(w->add_users);
-	sqlite3_finalize(w->audit_users);
-	sqlite3_finalize(w->summary);
-}
-
-static int64_t
-max_id(sqlite3_stmt *s)
-{
-	int64_t id = db_step(s) ? sqlite3_column_int64(s, 0) : 0;
-
-	sqlite3_reset(s);
-	return id;
-}
-
-/* Run s, a statement with ?1 and ?2 (and ?3 when now is not -1), to its
- * end; the number of rows it changed. */
-static int64_t
-run_range(sqlite3_stmt *s, int64_t p1, int64_t p2, int64_t now)
-{
-	db_bind_int(s, 1, p1);
-	db_bind_int(s, 2, p2);
-	if (now >= 0)
-		db_bind_int(s, 3, now);
-	while (db_step(s))
-		;
-	reset(s);
-	return sqlite3_changes(sqlite3_db_handle(s));
-}
-
-/* The rows of staging ids lo+1 .. hi, inside a batch. */
-static void
-write_range(struct importer *im, struct writer *w, int64_t lo, int64_t hi)
-{
-	int64_t mark, n;
-
-	if (im->a->o.create_domains) {
-		mark = max_id(w->max_domain);
-		if ((n = run_range(w->add_domains, lo, hi, im->now)) > 0) {
-			(void)run_range(w->audit_domains, im->summary, mark,
-					-1);
-			im->domains_added += (unsigned long)n;
-		}
-	}
-	mark = max_id(w->max_user);
-	if ((n = run_range(w->add_users, lo, hi, im->now)) > 0) {
-		(void)run_range(w->audit_users, im->summary, mark, -1);
-		im->added += (unsigned long)n;
-	}
-	if (n == hi - lo)	/* staging ids have no gaps */
-		return;
-	/* what another process changed after phase 1 checked it */
-	db_bind_int(w->conflicts, 1, lo);
-	db_bind_int(w->conflicts, 2, hi);
-	db_bind_int(w->conflicts, 3, mark);
-	while (db_step(w->conflicts))
-		bad_line(im, (unsigned long)sqlite3_column_int64(w->conflicts,
-								 0),
-			 db_text(w->conflicts, 1),
-			 sqlite3_column_int(w->conflicts, 2) ?
-			 "user already exists (added by another process "
-			 "during the import)" : "no such domain (deleted by "
-			 "another process during the import)");
-	reset(w->conflicts);
+	bad_line(arg, (unsigned long)line, name, user_exists ?
+		 "user already exists (added by another process during the "
+		 "import)" : "no such domain (deleted by another process "
+		 "during the import)");
 }
 
 /* Phase 2: the staged rows into the store, batch by batch. */
@@ -467,46 +337,47 @@ write_all(struct importer *im)
 {
 	char detail[256];
 	struct progress pr;
-	struct writer w;
 	struct batch b;
-	sqlite3_stmt *s;
 	int64_t last, lo = 0, hi;
+	int r;
 
-	s = db_prepare(im->db, "SELECT coalesce(max(id), 0) FROM "
-		       "temp.import_stage");
-	last = max_id(s);
-	sqlite3_finalize(s);
-	writer_prepare(im, &w);
+	if ((r = mu_import_staged(im->st, &last)) != MU_OK)
+		admin_die(im->a, r, "import");
 	/* an estimate for a file, none for standard input, as in phase 1 */
 	progress_begin(&pr, "import, writing", "users", im->sized ?
 		       (uint64_t)last : 0);
 	batch_init(&b);
 	do {
-		batch_begin(&b, im->db);
-		if (b.batches == 0)
-			im->summary = db_audit_first(im->db, "import", NULL,
-						     "started");
+		batch_begin(&b, im->st);
+		if (b.batches == 0 &&
+		    (r = mu_audit_add_id(im->st, "mailuser-admin", "import",
+					 NULL, "started", &im->summary)) !=
+		    MU_OK)
+			admin_die(im->a, r, "import");
 		hi = last - lo > b.size ? lo + b.size : last;
-		write_range(im, &w, lo, hi);
-		snprintf(detail, sizeof(detail), "format %s, %s%lu users, "
-			 "%lu domains%s", im->a->o.format, hi < last ?
-			 "in progress: " : "", im->added, im->domains_added,
+		r = mu_import_write(im->st, lo, hi, im->now,
+				    im->a->o.create_domains, im->summary,
+				    &im->added, &im->domains_added, conflict,
+				    im);
+		if (r != MU_OK)
+			admin_die(im->a, r, "import");
+		snprintf(detail, sizeof(detail), "format %s, %s%lld users, "
+			 "%lld domains%s", im->a->o.format, hi < last ?
+			 "in progress: " : "", (long long)im->added,
+			 (long long)im->domains_added,
 			 hi < last ? " so far" : "");
 		if (hi == last)
 			snprintf(detail + strlen(detail), sizeof(detail) -
 				 strlen(detail), ", %lu bad lines skipped",
 				 im->bad);
-		db_bind_text(w.summary, 1, detail);
-		db_bind_int(w.summary, 2, im->summary);
-		while (db_step(w.summary))
-			;
-		reset(w.summary);
-		batch_commit(&b, im->db);
+		if ((r = mu_import_summary(im->st, im->summary, detail)) !=
+		    MU_OK)
+			admin_die(im->a, r, "import");
+		batch_commit(&b, im->st);
 		lo = hi;
-		progress_update(&pr, im->added, (uint64_t)lo);
+		progress_update(&pr, (uint64_t)im->added, (uint64_t)lo);
 	} while (lo < last);
-	progress_end(&pr, im->added);
-	writer_finish(&w);
+	progress_end(&pr, (uint64_t)im->added);
 	mu_logf(&im->a->log, LOG_DEBUG, "import: %llu transaction%s of %lld "
 		"to %lld users, longest write lock %lld ms",
 		(unsigned long long)b.batches, b.batches == 1 ? "" : "s",
@@ -536,8 +407,9 @@ summary(struct importer *im)
 		      im->bad == 1 ? "" : "s");
 		status = 1;
 	} else {
-		printf("imported %lu user%s, %lu domain%s added", im->added,
-		       im->added == 1 ? "" : "s", im->domains_added,
+		printf("imported %lld user%s, %lld domain%s added",
+		       (long long)im->added, im->added == 1 ? "" : "s",
+		       (long long)im->domains_added,
 		       im->domains_added == 1 ? "" : "s");
 		if (im->bad > 0)
 			printf(", %lu bad line%s skipped", im->bad,
@@ -586,7 +458,7 @@ cmd_import(struct admin *a, int argc, char **argv)
 	 * each statement: without this, glibc returns it to the kernel and
 	 * asks again every time, which costs more than the import itself */
 	(void)mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
-	im.db = admin_open(a);
+	im.st = admin_store(a);
 	im.now = (int64_t)time(NULL);
 	check_file(&im, f);
 	if (f != stdin)

@@ -17,24 +17,44 @@
 #include "mu_strength.h"
 #include "mu_username.h"
 
-/* The four aging values: option, column, configuration key. */
+/* A store operation's error: a store failure has been said by the
+ * operation itself, in one line. */
+static void __attribute__((noreturn))
+failed(struct admin *a, int r, const char *what)
+{
+	if (r == MU_E_STORE)
+		exit(1);
+	admin_die(a, r, what);
+}
+
+/* The four aging values: option and column. */
 static const struct {
-	const char *opt, *col, *conf;
-	const char *user_sql, *domain_sql;
+	const char *opt, *col;
 } aging[4] = {
-	{ "--max-days", "max_days", "maxdays",
-	  "UPDATE users SET max_days = ?1 WHERE id = ?2",
-	  "UPDATE domains SET max_days = ?1 WHERE id = ?2" },
-	{ "--min-days", "min_days", "mindays",
-	  "UPDATE users SET min_days = ?1 WHERE id = ?2",
-	  "UPDATE domains SET min_days = ?1 WHERE id = ?2" },
-	{ "--warn-days", "warn_days", "warndays",
-	  "UPDATE users SET warn_days = ?1 WHERE id = ?2",
-	  "UPDATE domains SET warn_days = ?1 WHERE id = ?2" },
-	{ "--grace-days", "grace_days", "graced",
-	  "UPDATE users SET grace_days = ?1 WHERE id = ?2",
-	  "UPDATE domains SET grace_days = ?1 WHERE id = ?2" },
+	{ "--max-days", "max_days" },
+	{ "--min-days", "min_days" },
+	{ "--warn-days", "warn_days" },
+	{ "--grace-days", "grace_days" },
 };
+
+/* The values of a struct mu_aging in the order of aging[]. */
+static int64_t *
+aging_value(struct mu_aging *ag, int i)
+{
+	int64_t *v[4] = { &ag->max_days, &ag->min_days, &ag->warn_days,
+			  &ag->grace_days };
+
+	return v[i];
+}
+
+static int64_t
+aging_get(const struct mu_aging *ag, int i)
+{
+	const int64_t v[4] = { ag->max_days, ag->min_days, ag->warn_days,
+			       ag->grace_days };
+
+	return v[i];
+}
 
 /* A day count 0 to MU_DAYS_MAX, or "inherit" (*out = MU_INHERIT). */
 static int64_t
@@ -55,78 +75,80 @@ days_arg(const char *opt, const char *v)
 	     mu_escape(esc, sizeof(esc), v));
 }
 
-/* Set the aging values given as options on row id of the users or the
- * domains table, with one audit row, in one transaction. */
+/* The aging values given as options into ag (MU_AGING_KEEP for the
+ * others) and the audit row's detail; exits with usage when none is
+ * given. */
 static void
-set_aging(struct admin *a, bool user, int64_t id, const char *action,
-	  const char *account)
+aging_opts(struct admin *a, const char *action, struct mu_aging *ag,
+	   char *detail, size_t detailsz)
 {
-	char detail[256] = "", part[48];
-	int64_t v[4];
-	sqlite3_stmt *s;
-	sqlite3 *db = mu_store_sqlite(a->st);
+	char part[48];
 	int i, given = 0;
 
+	*detail = '\0';
 	for (i = 0; i < 4; i++) {	/* all of them checked first */
+		*aging_value(ag, i) = MU_AGING_KEEP;
 		if (a->o.aging[i] == NULL)
 			continue;
-		v[i] = days_arg(aging[i].opt, a->o.aging[i]);
+		*aging_value(ag, i) = days_arg(aging[i].opt, a->o.aging[i]);
 		snprintf(part, sizeof(part), "%s%s=%s", given++ ? " " : "",
 			 aging[i].col, a->o.aging[i]);
-		strncat(detail, part, sizeof(detail) - strlen(detail) - 1);
+		strncat(detail, part, detailsz - strlen(detail) - 1);
 	}
 	if (given == 0) {
 		warnx("%s: give at least one of --max-days, --min-days, "
 		      "--warn-days, --grace-days", action);
 		usage(action);
 	}
-	db_exec(db, "BEGIN IMMEDIATE");
-	for (i = 0; i < 4; i++) {
-		if (a->o.aging[i] == NULL)
-			continue;
-		s = db_prepare(db, user ? aging[i].user_sql :
-			       aging[i].domain_sql);
-		if (v[i] != MU_INHERIT)
-			db_bind_int(s, 1, v[i]);
-		db_bind_int(s, 2, id);
-		db_run(s);
-	}
-	db_audit(db, action, account, detail);
-	db_exec(db, "COMMIT");
 }
 
 void
 cmd_user_set(struct admin *a, int argc, char **argv)
 {
-	char name[MU_NAME_MAX + 1];
-	int64_t id;
+	char name[MU_NAME_MAX + 1], detail[256];
+	struct mu_aging ag;
+	int r;
 
 	(void)argc;
 	admin_user_arg(a, argv[0], name);
-	if ((id = db_user_id(admin_open(a), name)) < 0)
+	aging_opts(a, "user set", &ag, detail, sizeof(detail));
+	r = mu_acct_user_set_aging(admin_store(a), name, &ag, detail);
+	if (r == MU_E_NOUSER)
 		errx(1, "no such user: %s", name);
-	set_aging(a, true, id, "user set", name);
+	if (r != MU_OK)
+		failed(a, r, "user set");
 }
 
 void
 cmd_domain_set(struct admin *a, int argc, char **argv)
 {
-	char name[MU_DOMAIN_MAX + 1];
-	int64_t id;
+	char name[MU_DOMAIN_MAX + 1], detail[256];
+	struct mu_aging ag;
+	int r;
 
 	(void)argc;
 	domain_arg(argv[0], name);
-	if ((id = db_domain_id(admin_open(a), name)) < 0)
+	aging_opts(a, "domain set", &ag, detail, sizeof(detail));
+	r = mu_acct_domain_set_aging(admin_store(a), name, &ag, detail);
+	if (r == MU_E_NODOMAIN)
 		errx(1, "no such domain: %s", name);
-	set_aging(a, false, id, "domain set", name);
+	if (r != MU_OK)
+		failed(a, r, "domain set");
 }
 
 void
 cmd_user_force_change(struct admin *a, int argc, char **argv)
 {
+	char name[MU_NAME_MAX + 1];
+	int r;
+
 	(void)argc;
-	admin_change_user(a, argv[0], "UPDATE users SET force_change = 1 "
-			  "WHERE name = ?2", NULL, "user force-change", NULL);
+	admin_user_arg(a, argv[0], name);
+	r = mu_acct_user_force_change(admin_store(a), name);
+	if (r == MU_E_NOUSER)
+		errx(1, "no such user: %s", name);
+	if (r != MU_OK)
+		failed(a, r, "user force-change");
 }
 
 /* ---- policy show ---------------------------------------------------- */
@@ -141,63 +163,74 @@ days_text(unsigned long n, const char *zero, char *buf, size_t bufsz)
 	return buf;
 }
 
-/* A domain's own value of column col (NULL: inherits). */
+/* A domain's own value v (MU_INHERIT: inherits). */
 static void
-domain_value(struct json *obj, sqlite3_stmt *s, int col, const char *key,
-	     char *buf, size_t bufsz)
+domain_value(struct json *obj, int64_t v, const char *key, char *buf,
+	     size_t bufsz)
 {
-	bool set = sqlite3_column_type(s, col) != SQLITE_NULL;
+	bool set = v != MU_INHERIT;
 
 	if (obj != NULL) {
 		if (set)
-			json_int(obj, key, sqlite3_column_int64(s, col));
+			json_int(obj, key, v);
 		else
 			json_str(obj, key, NULL);
 	} else if (set) {
-		snprintf(buf, bufsz, "%lld",
-			 (long long)sqlite3_column_int64(s, col));
+		snprintf(buf, bufsz, "%lld", (long long)v);
 	} else {
 		snprintf(buf, bufsz, "-");
 	}
 }
 
+/* The domains with aging values of their own: a table, or members of an
+ * array in JSON. */
+struct domains {
+	struct json *arr;	/* NULL: the table */
+	int rows;
+};
+
+static int
+show_domain(void *arg, const struct mu_acct_domain *d)
+{
+	struct domains *ds = arg;
+	struct json obj;
+	char v[4][24];
+	int i;
+
+	if (ds->arr != NULL) {
+		json_begin(&obj, stdout, NULL, ds->arr, '{');
+		json_str(&obj, "name", d->name);
+	}
+	for (i = 0; i < 4; i++)
+		domain_value(ds->arr != NULL ? &obj : NULL,
+			     aging_get(&d->aging, i), aging[i].col, v[i],
+			     sizeof(v[i]));
+	if (ds->arr != NULL) {
+		json_end(&obj, '}');
+		return 0;
+	}
+	if (ds->rows++ == 0)
+		printf("\n%-32s %9s %9s %9s %10s\n", "DOMAIN", "MAX_DAYS",
+		       "MIN_DAYS", "WARN_DAYS", "GRACE_DAYS");
+	printf("%-32s %9s %9s %9s %10s\n", d->name, v[0], v[1], v[2], v[3]);
+	return 0;
+}
+
 static void
 show_domains(struct admin *a, struct json *top)
 {
-	struct json arr, obj;
-	char v[4][24];
-	sqlite3_stmt *s;
-	int i, rows = 0;
+	struct json arr;
+	struct domains ds = { top != NULL ? &arr : NULL, 0 };
+	int r;
 
-	s = db_prepare(admin_open(a), "SELECT name, max_days, min_days, "
-		       "warn_days, grace_days FROM domains WHERE max_days IS "
-		       "NOT NULL OR min_days IS NOT NULL OR warn_days IS NOT "
-		       "NULL OR grace_days IS NOT NULL ORDER BY name");
+	(void)admin_store(a);	/* its errors before any output */
 	if (top != NULL)
 		json_begin(&arr, stdout, "domains", top, '[');
-	while (db_step(s)) {
-		if (top != NULL)
-			json_begin(&obj, stdout, NULL, &arr, '{');
-		if (top != NULL)
-			json_str(&obj, "name", db_text(s, 0));
-		for (i = 0; i < 4; i++)
-			domain_value(top != NULL ? &obj : NULL, s, i + 1,
-				     aging[i].col, v[i], sizeof(v[i]));
-		if (top != NULL) {
-			json_end(&obj, '}');
-			continue;
-		}
-		if (rows++ == 0)
-			printf("\n%-32s %9s %9s %9s %10s\n", "DOMAIN",
-			       "MAX_DAYS", "MIN_DAYS", "WARN_DAYS",
-			       "GRACE_DAYS");
-		printf("%-32s %9s %9s %9s %10s\n", db_text(s, 0), v[0], v[1],
-		       v[2], v[3]);
-	}
-	sqlite3_finalize(s);
+	if ((r = mu_acct_domain_list(a->st, true, show_domain, &ds)) != MU_OK)
+		failed(a, r, "policy show");
 	if (top != NULL)
 		json_end(&arr, ']');
-	else if (rows == 0)
+	else if (ds.rows == 0)
 		printf("\nNo domain has aging values of its own.\n");
 }
 
@@ -283,62 +316,62 @@ by_expiry(const void *x, const void *y)
 	return strcmp(p->name, q->name);
 }
 
-/* The aging state now of the user in the current row of s (columns:
- * pw_changed, force_change, then the four coalesced values). */
+/* The aging state now of a user whose password changed at changed, with
+ * its own or its domain's values rec (MU_INHERIT: the configuration's). */
 static void
-row_age(const struct admin *a, sqlite3_stmt *s, int col, int64_t now,
-	struct mu_age *ag)
+age_of(const struct admin *a, int64_t changed, bool forced,
+       const struct mu_aging *rec, int64_t now, struct mu_age *ag)
 {
-	struct mu_aging def, rec;
+	struct mu_aging def, eff;
 
-	rec.max_days = sqlite3_column_int64(s, col + 2);
-	rec.min_days = sqlite3_column_int64(s, col + 3);
-	rec.warn_days = sqlite3_column_int64(s, col + 4);
-	rec.grace_days = sqlite3_column_int64(s, col + 5);
 	mu_config_aging(&a->cfg, &def);
-	mu_aging_resolve(&rec, &def, &rec);
-	mu_age_eval(sqlite3_column_int64(s, col),
-		    sqlite3_column_int(s, col + 1) != 0, &rec, now, ag);
+	mu_aging_resolve(rec, &def, &eff);
+	mu_age_eval(changed, forced, &eff, now, ag);
 }
 
-#define AGE_COLUMNS \
-	"u.pw_changed, u.force_change, " \
-	"coalesce(u.max_days, d.max_days, -1), " \
-	"coalesce(u.min_days, d.min_days, -1), " \
-	"coalesce(u.warn_days, d.warn_days, -1), " \
-	"coalesce(u.grace_days, d.grace_days, -1) "
+/* The users whose password must be changed by until. */
+struct expiring {
+	const struct admin *a;
+	int64_t now, until;
+	struct row *rows;
+	size_t n, cap;
+};
+
+static int
+expiring_one(void *arg, const struct mu_acct_age *u)
+{
+	struct expiring *e = arg;
+	struct row *more;
+	struct mu_age ag;
+
+	age_of(e->a, u->pw_changed, u->force_change, &u->aging, e->now, &ag);
+	if (!ag.forced && (!ag.expires || ag.expires_at > e->until))
+		return 0;
+	if (e->n == e->cap) {
+		e->cap = e->cap ? e->cap * 2 : 64;
+		if ((more = realloc(e->rows, e->cap * sizeof(*more))) == NULL)
+			errx(1, "out of memory");
+		e->rows = more;
+	}
+	snprintf(e->rows[e->n].name, sizeof(e->rows[e->n].name), "%s",
+		 u->name);
+	e->rows[e->n++].ag = ag;
+	return 0;
+}
 
 /* Users whose password must be changed within days, soonest first. */
 static size_t
 expiring_rows(struct admin *a, int64_t days, int64_t now, struct row **out)
 {
-	int64_t until = now + days * MU_DAY;
-	struct row *rows = NULL, *more;
-	size_t n = 0, cap = 0;
-	sqlite3_stmt *s;
-	struct mu_age ag;
+	struct expiring e = { a, now, now + days * MU_DAY, NULL, 0, 0 };
+	int r;
 
-	s = db_prepare(admin_open(a), "SELECT u.name, " AGE_COLUMNS
-		       "FROM users u JOIN domains d ON d.id = u.domain_id");
-	while (db_step(s)) {
-		row_age(a, s, 1, now, &ag);
-		if (!ag.forced && (!ag.expires || ag.expires_at > until))
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			if ((more = realloc(rows, cap * sizeof(*rows))) == NULL)
-				errx(1, "out of memory");
-			rows = more;
-		}
-		snprintf(rows[n].name, sizeof(rows[n].name), "%s",
-			 db_text(s, 0));
-		rows[n++].ag = ag;
-	}
-	sqlite3_finalize(s);
-	if (n > 0)
-		qsort(rows, n, sizeof(*rows), by_expiry);
-	*out = rows;
-	return n;
+	if ((r = mu_acct_age_list(admin_store(a), expiring_one, &e)) != MU_OK)
+		failed(a, r, "expiring");
+	if (e.n > 0)
+		qsort(e.rows, e.n, sizeof(*e.rows), by_expiry);
+	*out = e.rows;
+	return e.n;
 }
 
 void
@@ -393,41 +426,51 @@ cmd_expiring(struct admin *a, int argc, char **argv)
 /* Where value i of a user comes from: its own, its domain's, the
  * configuration's. */
 static const char *
-value_of(const struct admin *a, sqlite3_stmt *s, int i, int64_t *v)
+value_of(const struct admin *a, const struct mu_acct_user *u, int i,
+	 int64_t *v)
 {
 	const unsigned long *conf[4] = { &a->cfg.maxdays, &a->cfg.mindays,
 					 &a->cfg.warndays, &a->cfg.graced };
 
-	if (sqlite3_column_type(s, i) != SQLITE_NULL) {
-		*v = sqlite3_column_int64(s, i);
+	if ((*v = aging_get(&u->aging, i)) != MU_INHERIT)
 		return "user";
-	}
-	if (sqlite3_column_type(s, i + 4) != SQLITE_NULL) {
-		*v = sqlite3_column_int64(s, i + 4);
+	if ((*v = aging_get(&u->domain_aging, i)) != MU_INHERIT)
 		return "domain";
-	}
 	*v = (int64_t)*conf[i];
 	return "configuration";
+}
+
+/* The user's values, else its domain's (MU_INHERIT: the configuration's),
+ * as the module resolves them. */
+static void
+own_or_domain(const struct mu_acct_user *u, struct mu_aging *rec)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		*aging_value(rec, i) = aging_get(&u->aging, i) != MU_INHERIT ?
+		    aging_get(&u->aging, i) : aging_get(&u->domain_aging, i);
 }
 
 void
 admin_show_aging(struct admin *a, const char *name, struct json *obj)
 {
 	char when[32], label[32];
+	struct mu_acct_user u;
+	struct mu_aging rec;
 	struct mu_age ag;
-	sqlite3_stmt *s;
 	const char *from;
 	int64_t v;
-	int i;
+	int i, r;
 
-	s = db_prepare(admin_open(a), "SELECT u.max_days, u.min_days, "
-		       "u.warn_days, u.grace_days, d.max_days, d.min_days, "
-		       "d.warn_days, d.grace_days, " AGE_COLUMNS "FROM users u "
-		       "JOIN domains d ON d.id = u.domain_id WHERE u.name = ?1");
-	db_bind_text(s, 1, name);
-	if (!db_step(s))
+	r = mu_acct_user_show(admin_store(a), name, &u);
+	if (r == MU_E_NOUSER)
 		errx(1, "no such user: %s", name);
-	row_age(a, s, 8, (int64_t)time(NULL), &ag);
+	if (r != MU_OK)
+		failed(a, r, "user show");
+	own_or_domain(&u, &rec);
+	age_of(a, u.pw_changed, u.force_change, &rec, (int64_t)time(NULL),
+	       &ag);
 	if (ag.expires)
 		time_fmt(ag.expires_at, when, sizeof(when));
 	if (obj != NULL) {
@@ -446,7 +489,7 @@ admin_show_aging(struct admin *a, const char *name, struct json *obj)
 		printf("%-18s%s\n", "password state:", state_text(&ag));
 	}
 	for (i = 0; i < 4; i++) {
-		from = value_of(a, s, i, &v);
+		from = value_of(a, &u, i, &v);
 		if (obj != NULL) {
 			json_int(obj, aging[i].col, v);
 			snprintf(label, sizeof(label), "%s_from", aging[i].col);
@@ -456,5 +499,4 @@ admin_show_aging(struct admin *a, const char *name, struct json *obj)
 			printf("%-18s%lld (%s)\n", label, (long long)v, from);
 		}
 	}
-	sqlite3_finalize(s);
 }

@@ -16,33 +16,30 @@
 #include "mu_store_pw.h"
 #include "mu_username.h"
 
-static bool
-user_exists(sqlite3 *db, const char *name)
+/* A store operation's error: a store failure has been said by the
+ * operation itself, in one line. */
+static void __attribute__((noreturn))
+failed(struct admin *a, int r, const char *what)
 {
-	sqlite3_stmt *s;
-	bool found;
-
-	s = db_prepare(db, "SELECT 1 FROM users WHERE name = ?1");
-	db_bind_text(s, 1, name);
-	found = db_step(s);
-	sqlite3_finalize(s);
-	return found;
+	if (r == MU_E_STORE)
+		exit(1);
+	admin_die(a, r, what);
 }
 
-/* For a new user: the id of its domain; exits when the user exists or
- * the domain does not. */
-static int64_t
-new_user_domain(sqlite3 *db, const char *name)
+/* The messages of the common errors of an operation on user name. */
+static void
+check(struct admin *a, int r, const char *name, const char *what)
 {
-	const char *domain = strchr(name, '@') + 1;
-	int64_t id;
-
-	if (user_exists(db, name))
+	if (r == MU_OK)
+		return;
+	if (r == MU_E_NOUSER)
+		errx(1, "no such user: %s", name);
+	if (r == MU_E_EXISTS)
 		errx(1, "user %s already exists", name);
-	if ((id = db_domain_id(db, domain)) < 0)
+	if (r == MU_E_NODOMAIN)
 		errx(1, "no such domain: %s (add it first with \"domain "
-		     "add\")", domain);
-	return id;
+		     "add\")", strchr(name, '@') + 1);
+	failed(a, r, what);
 }
 
 /* A new hash for user from a password got as the options say. */
@@ -71,10 +68,9 @@ void
 cmd_user_add(struct admin *a, int argc, char **argv)
 {
 	char name[MU_NAME_MAX + 1], hash[MU_HASH_MAX];
+	struct mu_acct_new nu;
 	char *generated = NULL;
-	sqlite3_stmt *s;
-	sqlite3 *db;
-	int64_t did, now;
+	int r;
 
 	(void)argc;
 	if (a->o.generate && a->o.pw_src != PW_PROMPT)
@@ -83,33 +79,22 @@ cmd_user_add(struct admin *a, int argc, char **argv)
 	if (a->o.length != NULL && !a->o.generate)
 		errx(EXIT_USAGE, "--length needs --generate");
 	admin_user_arg(a, argv[0], name);
-	db = admin_open(a);
-	(void)new_user_domain(db, name);	/* before asking */
+	/* before asking; the add checks again */
+	check(a, mu_acct_user_may_add(admin_store(a), name), name, "user add");
 	if (a->o.generate) {
 		generated = password_generate(&a->o, name);
 		admin_hash(a, generated, hash, sizeof(hash));
 	} else {
 		new_hash(a, name, hash, sizeof(hash));
 	}
-
-	db_exec(db, "BEGIN IMMEDIATE");
-	did = new_user_domain(db, name);	/* still true? */
-	now = (int64_t)time(NULL);
-	s = db_prepare(db, "INSERT INTO users (name, domain_id, hash, "
-		       "pw_changed, created, force_change) "
-		       "VALUES (?1, ?2, ?3, ?4, ?4, ?5)");
-	db_bind_text(s, 1, name);
-	db_bind_int(s, 2, did);
-	db_bind_text(s, 3, hash);
-	db_bind_int(s, 4, now);
-	db_bind_int(s, 5, a->o.must_change);
+	nu = (struct mu_acct_new){ name, hash, a->o.must_change,
+		a->o.generate ? (a->o.must_change ?
+		"generated password, must change" : "generated password") :
+		a->o.force ? forced(a) : a->o.must_change ? "must change" :
+		NULL };
+	r = mu_acct_user_add(a->st, &nu);
 	mu_wipe(hash, sizeof(hash));
-	db_run(s);
-	db_audit(db, "user add", name, a->o.generate ? (a->o.must_change ?
-		 "generated password, must change" : "generated password") :
-		 a->o.force ? forced(a) : a->o.must_change ? "must change" :
-		 NULL);
-	db_exec(db, "COMMIT");
+	check(a, r, name, "user add");
 	if (generated != NULL) {
 		/* shown once, after the commit: never for a user that was
 		 * not added */
@@ -132,7 +117,7 @@ cmd_user_passwd(struct admin *a, int argc, char **argv)
 
 	(void)argc;
 	admin_user_arg(a, argv[0], name);
-	(void)admin_open(a);
+	(void)admin_store(a);
 	if ((r = mu_store_get_user(a->st, name, &u)) == MU_E_NOUSER)
 		errx(1, "no such user: %s", name);
 	if (r != MU_OK)
@@ -157,59 +142,42 @@ cmd_user_passwd(struct admin *a, int argc, char **argv)
 void
 cmd_user_del(struct admin *a, int argc, char **argv)
 {
+	char name[MU_NAME_MAX + 1];
+
 	(void)argc;
-	/* history, failures and the like go with it (ON DELETE CASCADE) */
-	admin_change_user(a, argv[0], "DELETE FROM users WHERE name = ?2",
-			  NULL, "user del", NULL);
+	admin_user_arg(a, argv[0], name);
+	check(a, mu_acct_user_del(admin_store(a), name), name, "user del");
 }
 
-void
-admin_change_user(struct admin *a, const char *arg, const char *sql,
-	    const int64_t *value, const char *action, const char *detail)
+static void
+set_disabled(struct admin *a, const char *arg, bool disabled)
 {
 	char name[MU_NAME_MAX + 1];
-	sqlite3_stmt *s;
-	sqlite3 *db;
 
 	admin_user_arg(a, arg, name);
-	db = admin_open(a);
-	db_exec(db, "BEGIN IMMEDIATE");
-	s = db_prepare(db, sql);
-	if (value != NULL)
-		db_bind_int(s, 1, *value);
-	db_bind_text(s, 2, name);
-	db_run(s);
-	if (sqlite3_changes(db) == 0)
-		errx(1, "no such user: %s", name);
-	db_audit(db, action, name, detail);
-	db_exec(db, "COMMIT");
+	check(a, mu_acct_user_disable(admin_store(a), name, disabled), name,
+	      disabled ? "user disable" : "user enable");
 }
 
 void
 cmd_user_enable(struct admin *a, int argc, char **argv)
 {
-	const int64_t off = 0;
-
 	(void)argc;
-	admin_change_user(a, argv[0], "UPDATE users SET disabled = ?1 WHERE "
-		    "name = ?2", &off, "user enable", NULL);
+	set_disabled(a, argv[0], false);
 }
 
 void
 cmd_user_disable(struct admin *a, int argc, char **argv)
 {
-	const int64_t on = 1;
-
 	(void)argc;
-	admin_change_user(a, argv[0], "UPDATE users SET disabled = ?1 WHERE "
-		    "name = ?2", &on, "user disable", NULL);
+	set_disabled(a, argv[0], true);
 }
 
 /* user expire USER DATE|never: the account expires at 00:00 UTC of DATE. */
 void
 cmd_user_expire(struct admin *a, int argc, char **argv)
 {
-	char esc[64], detail[64];
+	char name[MU_NAME_MAX + 1], esc[64], detail[64];
 	int64_t when;
 	bool never = strcmp(argv[1], "never") == 0;
 
@@ -219,185 +187,173 @@ cmd_user_expire(struct admin *a, int argc, char **argv)
 		     "\"never\"", mu_escape(esc, sizeof(esc), argv[1]));
 	snprintf(detail, sizeof(detail), "expires %s", never ? "never" :
 		 argv[1]);
-	admin_change_user(a, argv[0], "UPDATE users SET expires = ?1 WHERE "
-		    "name = ?2", never ? NULL : &when, "user expire", detail);
-}
-
-/* Columns of the user queries below. */
-enum { C_NAME, C_DOMAIN, C_DISABLED, C_DOM_DISABLED, C_EXPIRES,
-       C_FORCE, C_LOCKED_AT, C_LOCK_REASON, C_PW_CHANGED, C_CREATED,
-       C_HASH };
-
-#define USER_COLUMNS \
-	"SELECT u.name, d.name, u.disabled, d.disabled, u.expires, " \
-	"u.force_change, u.locked_at, u.lock_reason, u.pw_changed, " \
-	"u.created, u.hash FROM users u JOIN domains d ON d.id = u.domain_id "
-
-static bool
-is_null(sqlite3_stmt *s, int col)
-{
-	return sqlite3_column_type(s, col) == SQLITE_NULL;
+	admin_user_arg(a, argv[0], name);
+	check(a, mu_acct_user_expire(admin_store(a), name, never ? NULL :
+				     &when, detail), name, "user expire");
 }
 
 static bool
-expired(sqlite3_stmt *s, int64_t now)
+expired(const struct mu_acct_user *u, int64_t now)
 {
-	return !is_null(s, C_EXPIRES) &&
-	    sqlite3_column_int64(s, C_EXPIRES) <= now;
+	return u->has_expires && u->expires <= now;
 }
 
-/* Short state of a user row for "user list". */
+/* Short state of a user for "user list". */
 static const char *
-user_state(sqlite3_stmt *s, int64_t now)
+user_state(const struct mu_acct_user *u, int64_t now)
 {
-	if (sqlite3_column_int(s, C_DISABLED))
+	if (u->disabled)
 		return "disabled";
-	if (sqlite3_column_int(s, C_DOM_DISABLED))
+	if (u->domain_disabled)
 		return "domain disabled";
-	if (!is_null(s, C_LOCKED_AT))
+	if (u->locked)
 		return "locked";
-	if (expired(s, now))
+	if (expired(u, now))
 		return "expired";
-	if (sqlite3_column_int(s, C_FORCE))
+	if (u->force_change)
 		return "must change password";
 	return "active";
+}
+
+/* "user list": a table, or with --json an array, begun at the first
+ * user (nothing is written before a missing domain is reported). */
+struct listing {
+	bool json;
+	struct json arr;
+	int64_t now;
+	int rows;
+};
+
+static int
+list_one(void *arg, const struct mu_acct_user *u)
+{
+	struct listing *l = arg;
+	struct json obj;
+	char exp[32];
+
+	if (u->has_expires)
+		expiry_fmt(u->expires, exp, sizeof(exp));
+	if (l->json) {
+		if (l->rows++ == 0)
+			json_begin(&l->arr, stdout, NULL, NULL, '[');
+		json_begin(&obj, stdout, NULL, &l->arr, '{');
+		json_str(&obj, "name", u->name);
+		json_str(&obj, "domain", u->domain);
+		json_str(&obj, "state", user_state(u, l->now));
+		json_bool(&obj, "disabled", u->disabled);
+		json_bool(&obj, "domain_disabled", u->domain_disabled);
+		json_bool(&obj, "locked", u->locked);
+		json_str(&obj, "expires", u->has_expires ? exp : NULL);
+		json_bool(&obj, "expired", expired(u, l->now));
+		json_end(&obj, '}');
+		return 0;
+	}
+	if (l->rows++ == 0)
+		printf("%-40s  %-20s  %s\n", "USER", "STATE", "EXPIRES");
+	printf("%-40s  %-20s  %s\n", u->name, user_state(u, l->now),
+	       u->has_expires ? exp : "never");
+	return 0;
 }
 
 void
 cmd_user_list(struct admin *a, int argc, char **argv)
 {
-	char d[MU_DOMAIN_MAX + 1], exp[32];
-	struct json arr, obj;
-	sqlite3_stmt *s;
-	sqlite3 *db;
-	int64_t now = (int64_t)time(NULL);
-	int rows = 0;
+	struct listing l = { a->o.json, { NULL, 0 }, (int64_t)time(NULL), 0 };
+	char d[MU_DOMAIN_MAX + 1];
+	int r;
 
 	if (argc > 0)
 		domain_arg(argv[0], d);
-	db = admin_open(a);
-	if (argc > 0 && db_domain_id(db, d) < 0)
+	r = mu_acct_user_list(admin_store(a), argc > 0 ? d : NULL, list_one,
+			      &l);
+	if (r == MU_E_NODOMAIN)
 		errx(1, "no such domain: %s", d);
-	s = db_prepare(db, USER_COLUMNS "WHERE ?1 IS NULL OR d.name = ?1 "
-		       "ORDER BY d.name, u.name");
-	db_bind_text(s, 1, argc > 0 ? d : NULL);
-	if (a->o.json)
-		json_begin(&arr, stdout, NULL, NULL, '[');
-	while (db_step(s)) {
-		if (!is_null(s, C_EXPIRES))
-			expiry_fmt(sqlite3_column_int64(s, C_EXPIRES), exp,
-				   sizeof(exp));
-		if (a->o.json) {
-			json_begin(&obj, stdout, NULL, &arr, '{');
-			json_str(&obj, "name", db_text(s, C_NAME));
-			json_str(&obj, "domain", db_text(s, C_DOMAIN));
-			json_str(&obj, "state", user_state(s, now));
-			json_bool(&obj, "disabled",
-				  sqlite3_column_int(s, C_DISABLED));
-			json_bool(&obj, "domain_disabled",
-				  sqlite3_column_int(s, C_DOM_DISABLED));
-			json_bool(&obj, "locked", !is_null(s, C_LOCKED_AT));
-			json_str(&obj, "expires", is_null(s, C_EXPIRES) ?
-				 NULL : exp);
-			json_bool(&obj, "expired", expired(s, now));
-			json_end(&obj, '}');
-			continue;
-		}
-		if (rows++ == 0)
-			printf("%-40s  %-20s  %s\n", "USER", "STATE",
-			       "EXPIRES");
-		printf("%-40s  %-20s  %s\n", db_text(s, C_NAME),
-		       user_state(s, now), is_null(s, C_EXPIRES) ? "never" :
-		       exp);
-	}
-	sqlite3_finalize(s);
-	if (a->o.json) {
-		json_end(&arr, ']');
+	if (r != MU_OK)
+		failed(a, r, "user list");
+	if (l.json) {
+		if (l.rows == 0)
+			json_begin(&l.arr, stdout, NULL, NULL, '[');
+		json_end(&l.arr, ']');
 		putchar('\n');
 	}
 }
 
 static const char *
-yes_no(int v)
+yes_no(bool v)
 {
 	return v ? "yes" : "no";
+}
+
+static void
+show_json(struct admin *a, const struct mu_acct_user *u, const char *exp,
+	  const char *changed, const char *locked, const char *created)
+{
+	struct json obj;
+
+	json_begin(&obj, stdout, NULL, NULL, '{');
+	json_str(&obj, "name", u->name);
+	json_str(&obj, "domain", u->domain);
+	json_str(&obj, "hash_method", u->method);
+	json_bool(&obj, "disabled", u->disabled);
+	json_bool(&obj, "domain_disabled", u->domain_disabled);
+	json_str(&obj, "expires", u->has_expires ? exp : NULL);
+	json_bool(&obj, "expired", expired(u, (int64_t)time(NULL)));
+	json_str(&obj, "password_changed", changed);
+	json_bool(&obj, "force_change", u->force_change);
+	admin_show_aging(a, u->name, &obj);
+	json_bool(&obj, "locked", u->locked);
+	json_str(&obj, "locked_at", u->locked ? locked : NULL);
+	json_str(&obj, "lock_reason", u->has_reason ? u->lock_reason : NULL);
+	json_str(&obj, "created", created);
+	json_end(&obj, '}');
+	putchar('\n');
+}
+
+static void
+show_text(struct admin *a, const struct mu_acct_user *u, const char *exp,
+	  const char *changed, const char *locked, const char *created)
+{
+	printf("%-18s%s\n", "name:", u->name);
+	printf("%-18s%s\n", "domain:", u->domain);
+	printf("%-18s%s\n", "hash method:", u->method);
+	printf("%-18s%s\n", "disabled:", yes_no(u->disabled));
+	printf("%-18s%s\n", "domain disabled:", yes_no(u->domain_disabled));
+	printf("%-18s%s%s\n", "account expires:", exp,
+	       expired(u, (int64_t)time(NULL)) ? " (expired)" : "");
+	printf("%-18s%s\n", "password changed:", changed);
+	printf("%-18s%s\n", "forced change:", yes_no(u->force_change));
+	admin_show_aging(a, u->name, NULL);
+	if (u->locked)
+		printf("%-18syes, since %s%s%s\n", "admin lock:", locked,
+		       u->has_reason ? ": " : "", u->lock_reason);
+	else
+		printf("%-18sno\n", "admin lock:");
+	printf("%-18s%s\n", "created:", created);
 }
 
 void
 cmd_user_show(struct admin *a, int argc, char **argv)
 {
 	char name[MU_NAME_MAX + 1], exp[32], changed[32], created[32];
-	char locked[32];
-	struct json obj;
-	sqlite3_stmt *s;
-	const char *method;
-	int64_t now = (int64_t)time(NULL);
-	bool is_locked;
+	char locked[32] = "";
+	struct mu_acct_user u;
 
 	(void)argc;
 	admin_user_arg(a, argv[0], name);
-	s = db_prepare(admin_open(a), USER_COLUMNS "WHERE u.name = ?1");
-	db_bind_text(s, 1, name);
-	if (!db_step(s))
-		errx(1, "no such user: %s", name);
-	method = mu_hash_method_name(db_text(s, C_HASH));
-	if (is_null(s, C_EXPIRES))
+	check(a, mu_acct_user_show(admin_store(a), name, &u), name,
+	      "user show");
+	if (!u.has_expires)
 		snprintf(exp, sizeof(exp), "never");
 	else
-		expiry_fmt(sqlite3_column_int64(s, C_EXPIRES), exp,
-			   sizeof(exp));
-	time_fmt(sqlite3_column_int64(s, C_PW_CHANGED), changed,
-		 sizeof(changed));
-	time_fmt(sqlite3_column_int64(s, C_CREATED), created,
-		 sizeof(created));
-	is_locked = !is_null(s, C_LOCKED_AT);
-	if (is_locked)
-		time_fmt(sqlite3_column_int64(s, C_LOCKED_AT), locked,
-			 sizeof(locked));
-
-	if (a->o.json) {
-		json_begin(&obj, stdout, NULL, NULL, '{');
-		json_str(&obj, "name", db_text(s, C_NAME));
-		json_str(&obj, "domain", db_text(s, C_DOMAIN));
-		json_str(&obj, "hash_method", method);
-		json_bool(&obj, "disabled", sqlite3_column_int(s, C_DISABLED));
-		json_bool(&obj, "domain_disabled",
-			  sqlite3_column_int(s, C_DOM_DISABLED));
-		json_str(&obj, "expires", is_null(s, C_EXPIRES) ? NULL : exp);
-		json_bool(&obj, "expired", expired(s, now));
-		json_str(&obj, "password_changed", changed);
-		json_bool(&obj, "force_change", sqlite3_column_int(s, C_FORCE));
-		admin_show_aging(a, name, &obj);
-		json_bool(&obj, "locked", is_locked);
-		json_str(&obj, "locked_at", is_locked ? locked : NULL);
-		json_str(&obj, "lock_reason", is_null(s, C_LOCK_REASON) ?
-			 NULL : db_text(s, C_LOCK_REASON));
-		json_str(&obj, "created", created);
-		json_end(&obj, '}');
-		putchar('\n');
-	} else {
-		printf("%-18s%s\n", "name:", db_text(s, C_NAME));
-		printf("%-18s%s\n", "domain:", db_text(s, C_DOMAIN));
-		printf("%-18s%s\n", "hash method:", method);
-		printf("%-18s%s\n", "disabled:",
-		       yes_no(sqlite3_column_int(s, C_DISABLED)));
-		printf("%-18s%s\n", "domain disabled:",
-		       yes_no(sqlite3_column_int(s, C_DOM_DISABLED)));
-		printf("%-18s%s%s\n", "account expires:", exp,
-		       expired(s, now) ? " (expired)" : "");
-		printf("%-18s%s\n", "password changed:", changed);
-		printf("%-18s%s\n", "forced change:",
-		       yes_no(sqlite3_column_int(s, C_FORCE)));
-		admin_show_aging(a, name, NULL);
-		if (is_locked)
-			printf("%-18syes, since %s%s%s\n", "admin lock:",
-			       locked, is_null(s, C_LOCK_REASON) ? "" : ": ",
-			       db_text(s, C_LOCK_REASON));
-		else
-			printf("%-18sno\n", "admin lock:");
-		printf("%-18s%s\n", "created:", created);
-	}
-	sqlite3_finalize(s);
+		expiry_fmt(u.expires, exp, sizeof(exp));
+	time_fmt(u.pw_changed, changed, sizeof(changed));
+	time_fmt(u.created, created, sizeof(created));
+	if (u.locked)
+		time_fmt(u.locked_at, locked, sizeof(locked));
+	if (a->o.json)
+		show_json(a, &u, exp, changed, locked, created);
+	else
+		show_text(a, &u, exp, changed, locked, created);
 }
 
 /* hash: print a new hash of a password, like "doveadm pw". */

@@ -50,6 +50,7 @@ static const char *const synopsis[] = {
 	"import --format format [--domain domain] [--create-domains]"
 	    " [--dry-run] [--continue] [--force] [--allow-weak] file | -",
 	"export --format format [--domain domain]",
+	"copy --to db",
 	"audit [--json] [--since date] [--user user]",
 	"audit prune --before date",
 	"stats [--json]",
@@ -158,6 +159,7 @@ static const struct verb verbs[] = {
 	{ "unlock", cmd_unlock, NULL, OPT_SOURCE, 1, 1 },
 	{ "import", cmd_import, NULL, OPT_FORMAT | OPT_IMPORT, 1, 1 },
 	{ "export", cmd_export, NULL, OPT_FORMAT, 0, 0 },
+	{ "copy", cmd_copy, NULL, OPT_COPY, 0, 0 },
 	/* "audit prune" descends; plain "audit" lists */
 	{ "audit", cmd_audit, audit_verbs, OPT_JSON | OPT_AUDIT, 0, 0 },
 	{ "stats", cmd_stats, NULL, OPT_JSON, 0, 0 },
@@ -176,6 +178,7 @@ enum {
 	LO_FORMAT = 512, LO_DOMAIN, LO_CREATE_DOMAINS, LO_DRY_RUN,
 	LO_CONTINUE, LO_SINCE, LO_USER, LO_BEFORE, LO_SOURCE, LO_REASON,
 	LO_GENERATE, LO_LENGTH, LO_MUST_CHANGE, LO_CASCADE, LO_ALLOW_WEAK,
+	LO_TO,
 };
 
 /* Aging options, in the order of opts.aging. */
@@ -206,6 +209,7 @@ static const struct option longopts[] = {
 	{ "must-change", no_argument, NULL, LO_MUST_CHANGE },
 	{ "cascade", no_argument, NULL, LO_CASCADE },
 	{ "allow-weak", no_argument, NULL, LO_ALLOW_WEAK },
+	{ "to", required_argument, NULL, LO_TO },
 	{ "max-days", required_argument, NULL, LO_MAX_DAYS },
 	{ "min-days", required_argument, NULL, LO_MIN_DAYS },
 	{ "warn-days", required_argument, NULL, LO_WARN_DAYS },
@@ -249,6 +253,8 @@ opt_mask(int c)
 		return OPT_GENERATE;
 	case LO_CASCADE:
 		return OPT_CASCADE;
+	case LO_TO:
+		return OPT_COPY;
 	case LO_MAX_DAYS:
 	case LO_MIN_DAYS:
 	case LO_WARN_DAYS:
@@ -361,6 +367,9 @@ parse_opts(const struct verb *v, const char *path, int argc, char **argv,
 			break;
 		case LO_CASCADE:
 			o->cascade = true;
+			break;
+		case LO_TO:
+			o->to = optarg;
 			break;
 		}
 	}

@@ -154,7 +154,7 @@ quality(const char *pw, const char *user, const char **why)
 	}
 	if (user != NULL) {
 		/* the current and remembered passwords are in the store */
-		(void)admin_open(policy);
+		(void)admin_store(policy);
 		r = mu_store_get_user(policy->st, user, &u);
 	}
 	if (r == MU_E_NOUSER) {	/* a new user, or no user at all */

@@ -8,7 +8,8 @@
  * left; a last line says how long it took.  Scripts and cron, whose
  * standard error is a file or a pipe, see nothing of it.
  *
- * A batch is one BEGIN IMMEDIATE ... COMMIT whose size adapts so that
+ * A batch is one write transaction (SQLite: BEGIN IMMEDIATE ... COMMIT)
+ * whose size adapts so that
  * it holds the store's write lock for about BATCH_TARGET_MS: the next
  * batch gets the size that would have taken that long at the last one's
  * rate (at most twice or half the last size), and a login that must
@@ -24,13 +25,14 @@
  * during its first 100 ms of waiting, so that it gets in at the first
  * pause after a batch of up to about 75 ms.
  *
- * The lock is let go inside COMMIT, before SQLite calls the connection's
- * WAL hook; batch_begin installs one that notes that moment (the hold
- * measured is the true one) and then runs a passive checkpoint, which
- * copies the WAL into the database without the write lock, instead of
- * the store's usual truncating checkpoint, which takes it.  The hook
- * stays for the rest of the process; admin_close truncates the WAL at
- * the end as always.
+ * SQLite lets go of the lock inside COMMIT, before it calls the
+ * connection's WAL hook: batch_begin puts the store in bulk mode
+ * (mu_bulk_mode), whose hook notes that moment (the hold measured is the
+ * true one) and then runs a passive checkpoint, which copies the WAL
+ * into the database without the write lock, instead of the store's
+ * usual truncating checkpoint, which takes it.  Bulk mode stays for the
+ * rest of the process; admin_close truncates the WAL at the end as
+ * always.  PostgreSQL's COMMIT returns once the locks are released.
  */
 #include <err.h>
 #include <errno.h>
@@ -40,13 +42,14 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "mu_bulk.h"
+#include "mu_error.h"
 
 #define REDRAW_NS	200000000LL	/* at most five lines a second */
 #define BATCH_TARGET_MS	50		/* write lock held per batch */
 #define BATCH_MIN	64
 #define BATCH_MAX	65536
 #define BATCH_GAP_MS	25		/* lock left free between batches */
-#define BATCH_WAL_FRAMES 1000		/* passive checkpoint from here */
 
 static int64_t
 now_ns(void)
@@ -161,28 +164,26 @@ batch_init(struct batch *b)
 	b->size = 1024;
 }
 
-/* When the last commit let go of the write lock (0: not known). */
+/* When the last commit let go of the write lock (0: not known); set by
+ * the store in bulk mode, for as long as the process lives. */
 static int64_t released_ns;
 
-static int
-batch_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+static void __attribute__((noreturn))
+batch_die(struct mu_store *st, int r, const char *what)
 {
-	(void)arg;
-	released_ns = now_ns();
-	if (frames >= BATCH_WAL_FRAMES)
-		(void)sqlite3_wal_checkpoint_v2(db, name,
-						SQLITE_CHECKPOINT_PASSIVE,
-						NULL, NULL);
-	return SQLITE_OK;
+	if (r == MU_E_STORE && mu_store_errmsg(st)[0] != '\0')
+		errx(1, "%s: %s", what, mu_store_errmsg(st));
+	errx(1, "%s: %s", what, mu_strerror(r));
 }
 
 void
-batch_begin(struct batch *b, sqlite3 *db)
+batch_begin(struct batch *b, struct mu_store *st)
 {
 	struct timespec ts;
 	int64_t wait;
+	int r;
 
-	(void)sqlite3_wal_hook(db, batch_wal_hook, NULL);
+	mu_bulk_mode(st, &released_ns);
 	if (b->released > 0) {
 		wait = b->released + b->gap_ms * 1000000LL - now_ns();
 		if (wait > 0) {
@@ -192,7 +193,8 @@ batch_begin(struct batch *b, sqlite3 *db)
 				;
 		}
 	}
-	db_exec(db, "BEGIN IMMEDIATE");
+	if ((r = mu_bulk_begin(st, true)) != MU_OK)
+		batch_die(st, r, "cannot begin a batch");
 	b->start = now_ns();
 	if (b->batches == 0 || b->size < b->min_size)
 		b->min_size = b->size;
@@ -201,12 +203,14 @@ batch_begin(struct batch *b, sqlite3 *db)
 }
 
 void
-batch_commit(struct batch *b, sqlite3 *db)
+batch_commit(struct batch *b, struct mu_store *st)
 {
 	int64_t us, next;
+	int r;
 
 	released_ns = 0;
-	db_exec(db, "COMMIT");
+	if ((r = mu_bulk_commit(st)) != MU_OK)
+		batch_die(st, r, "cannot commit a batch");
 	b->released = released_ns != 0 ? released_ns : now_ns();
 	us = (b->released - b->start) / 1000;
 	if (us / 1000 > b->longest_ms)

@@ -12,106 +12,97 @@
 #include "mu_lockout.h"
 #include "mu_secret.h"
 
-/* The lock state of user id for source, inside the transaction. */
+/* What the store holds of one user's failures, read in one statement
+ * inside the attempt's transaction. */
+struct fail_view {
+	struct mu_lock_state ls;	/* for the source, or for all */
+	bool seen;			/* the fingerprint is a recent one */
+	struct mu_fail_row src, all;	/* the rows of the source and of
+					 * every source ('') */
+	bool src_exists, all_exists;
+	int64_t others;			/* failures from the other sources
+					 * within the window */
+};
+
+/* Read the user's counter rows and fingerprints at once: the lock state,
+ * whether fp is a recent wrong password (every stored fingerprint is
+ * compared, in constant time each), the rows of source and of every
+ * source, and the failures from the other sources within the window. */
 static int
-lock_state(struct mu_store *st, int64_t id, const char *source, int64_t now,
-	   struct mu_lock_state *ls)
+view(struct mu_store *st, int64_t id, const char *source, const char *fp,
+     int64_t now, unsigned long interval, struct fail_view *v)
 {
 	static const char sql[] =
-	    "SELECT source, locked_until FROM failures "
-	    "WHERE user_id = $1 AND source IN ($2, '')";
+	    "SELECT 0, source, count, first_fail, last_fail, "
+	    "coalesce(locked_until, 0) FROM failures WHERE user_id = $1 "
+	    "UNION ALL "
+	    "SELECT 1, digest, 0, 0, 0, 0 FROM recent_failures "
+	    "WHERE user_id = $1";
 	struct mu_res *r;
 	int ret;
 
-	memset(ls, 0, sizeof(*ls));
-	if ((ret = mu_q(st, &r, sql, "it", id, source)) != MU_OK)
+	memset(v, 0, sizeof(*v));
+	if ((ret = mu_q(st, &r, sql, "i", id)) != MU_OK)
 		return ret;
 	while (mu_row(r)) {
-		bool all = mu_text(r, 0)[0] == '\0';
-		struct mu_fail_row row = { 0, 0, 0, 0 };
+		const char *name = mu_text(r, 1);
+		struct mu_fail_row row;
+		bool all = name[0] == '\0', mine = strcmp(name, source) == 0;
 
-		row.locked_until = mu_int(r, 1);
-		if (mu_fail_locked(&row, now) &&
-		    (!ls->locked || row.locked_until > ls->until)) {
-			ls->locked = true;
-			ls->all = all;
-			ls->until = row.locked_until;
+		if (mu_int(r, 0) == 1) {
+			if (mu_ct_streq(name, fp))
+				v->seen = true;
+			continue;
+		}
+		row.count = mu_int(r, 2);
+		row.first = mu_int(r, 3);
+		row.last = mu_int(r, 4);
+		row.locked_until = mu_int(r, 5);
+		if ((all || mine) && mu_fail_locked(&row, now) &&
+		    (!v->ls.locked || row.locked_until > v->ls.until)) {
+			v->ls.locked = true;
+			v->ls.all = all;
+			v->ls.until = row.locked_until;
+		}
+		if (all) {
+			v->all = row;
+			v->all_exists = true;
+		} else if (mine) {
+			v->src = row;
+			v->src_exists = true;
+		} else if (mu_sat_sub(now, row.first) < (int64_t)interval) {
+			v->others = mu_sat_add(v->others, row.count);
 		}
 	}
 	return mu_done(r);
 }
 
-/* Is fp among the user's recent wrong-password fingerprints?  Every
- * stored one is compared, in constant time each. */
-static int
-stale_seen(struct mu_store *st, int64_t id, const char *digest, bool *seen)
-{
-	static const char sql[] =
-	    "SELECT digest FROM recent_failures WHERE user_id = $1";
-	struct mu_res *r;
-	int ret;
-
-	*seen = false;
-	if ((ret = mu_q(st, &r, sql, "i", id)) != MU_OK)
-		return ret;
-	while (mu_row(r))
-		if (mu_ct_streq(mu_text(r, 0), digest))
-			*seen = true;
-	return mu_done(r);
-}
-
 /* Keep fingerprint digest of user id (or, when drop, add it and take it
  * out again: the same writes without keeping anything), then keep only
- * the newest MU_STALE_KEEP. */
+ * the newest MU_STALE_KEEP.  Sent with the commit. */
 static int
 stale_write(struct mu_store *st, int64_t id, const char *digest, int64_t now,
 	    bool drop)
 {
 	static const char ins[] =
 	    "INSERT INTO recent_failures (user_id, digest, at) "
-	    "VALUES ($1, $2, $3) RETURNING id";
+	    "VALUES ($1, $2, $3)";
 	static const char del[] =
-	    "DELETE FROM recent_failures WHERE id = $1 AND digest = $2";
+	    "DELETE FROM recent_failures WHERE user_id = $1 AND digest = $2";
 	static const char prune[] =
 	    "DELETE FROM recent_failures WHERE user_id = $1 AND id NOT IN "
 	    "(SELECT id FROM recent_failures WHERE user_id = $1 "
 	    "ORDER BY id DESC LIMIT $2)";
-	int64_t rid;
 	int ret;
 
-	if ((ret = mu_q_int(st, &rid, NULL, ins, "iti", id, digest, now)) !=
-	    MU_OK)
+	if ((ret = mu_q_later(st, ins, "iti", id, digest, now)) != MU_OK)
 		return ret;
-	if (drop && (ret = mu_q(st, NULL, del, "it", rid, digest)) != MU_OK)
+	if (drop && (ret = mu_q_later(st, del, "it", id, digest)) != MU_OK)
 		return ret;
-	return mu_q(st, NULL, prune, "ii", id, (int64_t)MU_STALE_KEEP);
+	return mu_q_later(st, prune, "ii", id, (int64_t)MU_STALE_KEEP);
 }
 
-static int
-row_get(struct mu_store *st, int64_t id, const char *source,
-	struct mu_fail_row *row, bool *exists)
-{
-	static const char sql[] =
-	    "SELECT count, first_fail, last_fail, "
-	    "coalesce(locked_until, 0) FROM failures "
-	    "WHERE user_id = $1 AND source = $2";
-	struct mu_res *r;
-	int ret;
-
-	memset(row, 0, sizeof(*row));
-	*exists = false;
-	if ((ret = mu_q(st, &r, sql, "it", id, source)) != MU_OK)
-		return ret;
-	if (mu_row(r)) {
-		*exists = true;
-		row->count = mu_int(r, 0);
-		row->first = mu_int(r, 1);
-		row->last = mu_int(r, 2);
-		row->locked_until = mu_int(r, 3);
-	}
-	return mu_done(r);
-}
-
+/* Write one counter row; sent with the commit. */
 static int
 row_put(struct mu_store *st, int64_t id, const char *source,
 	const struct mu_fail_row *row)
@@ -125,57 +116,36 @@ row_put(struct mu_store *st, int64_t id, const char *source,
 	    "last_fail = excluded.last_fail, "
 	    "locked_until = excluded.locked_until";
 
-	return mu_q(st, NULL, sql, "itiiii", id, source, row->count,
-		    row->first, row->last, row->locked_until);
-}
-
-/* Failures of user id from every source within the window at now. */
-static int
-total_in_window(struct mu_store *st, int64_t id, int64_t now,
-		unsigned long interval, int64_t *total)
-{
-	static const char sql[] =
-	    "SELECT count, first_fail FROM failures "
-	    "WHERE user_id = $1 AND source <> ''";
-	struct mu_res *r;
-	int ret;
-
-	*total = 0;
-	if ((ret = mu_q(st, &r, sql, "i", id)) != MU_OK)
-		return ret;
-	while (mu_row(r))
-		if (mu_sat_sub(now, mu_int(r, 1)) < (int64_t)interval)
-			*total = mu_sat_add(*total, mu_int(r, 0));
-	return mu_done(r);
+	return mu_q_later(st, sql, "itiiii", id, source, row->count,
+			  row->first, row->last, row->locked_until);
 }
 
 /*
- * The counter of one attempt, inside the caller's transaction: the row of
- * source read and written, and with deny_total the total read.  Counted,
- * it is one more failure (mu_fail_next), which may engage a lock; not
- * counted (a lock holds, a stale password repeated, a success about to
- * reset the row), only its last failure time changes.  The statements are
- * the same either way, so the time does not tell them apart.
+ * The counter of one attempt, from the view read in the transaction: the
+ * row of source (or of every source, while that lock holds) written, and
+ * with deny_total the total of the window.  Counted, it is one more
+ * failure (mu_fail_next), which may engage a lock; not counted (a lock
+ * holds, a stale password repeated, a success about to reset the row),
+ * only its last failure time changes.  The statements are the same
+ * either way, so the time does not tell them apart.
  */
 static int
-record(struct mu_store *st, int64_t id, const char *source, int64_t now,
-       const struct mu_fail_policy *p, bool counted, bool *engaged,
-       bool *all, int64_t *until)
+record(struct mu_store *st, int64_t id, const char *source,
+       const struct fail_view *v, int64_t now, const struct mu_fail_policy *p,
+       bool counted, struct mu_attempt_result *res)
 {
-	struct mu_fail_row old, row;
-	bool exists;
+	bool to_all = v->ls.locked && v->ls.all;
+	const struct mu_fail_row *old = to_all ? &v->all : &v->src;
+	bool exists = to_all ? v->all_exists : v->src_exists;
+	struct mu_fail_row row;
 	int64_t total;
 	int ret;
 
-	*engaged = *all = false;
-	*until = 0;
-	if ((ret = row_get(st, id, source, &old, &exists)) != MU_OK)
-		return ret;
 	if (counted) {
-		*engaged = mu_fail_next(&old, exists, now, p->deny, p, &row);
-		*until = row.locked_until;
+		res->engaged = mu_fail_next(old, exists, now, p->deny, p, &row);
+		res->engaged_until = row.locked_until;
 	} else {
-		row = old;
+		row = *old;
 		if (!exists) {
 			row.count = 0;
 			row.first = now;
@@ -183,23 +153,24 @@ record(struct mu_store *st, int64_t id, const char *source, int64_t now,
 		}
 		row.last = now;
 	}
-	if ((ret = row_put(st, id, source, &row)) != MU_OK ||
-	    p->deny_total == 0)
+	if ((ret = row_put(st, id, to_all ? MU_SOURCE_ALL : source, &row)) !=
+	    MU_OK || p->deny_total == 0 || !counted)
 		return ret;
-	if ((ret = total_in_window(st, id, now, p->interval, &total)) !=
-	    MU_OK || !counted || total < (int64_t)p->deny_total)
-		return ret;
-	/* every source: one row with an empty source holds the lock */
-	if ((ret = row_get(st, id, MU_SOURCE_ALL, &old, &exists)) != MU_OK)
-		return ret;
-	if (exists && mu_fail_locked(&old, now))
+	/* the failures of every source within the window, this one's new
+	 * count included */
+	total = v->others;
+	if (!to_all && mu_sat_sub(now, row.first) < (int64_t)p->interval)
+		total = mu_sat_add(total, row.count);
+	if (total < (int64_t)p->deny_total ||
+	    (v->all_exists && mu_fail_locked(&v->all, now)))
 		return MU_OK;
+	/* every source: one row with an empty source holds the lock */
 	row.count = total;
 	row.first = row.last = now;
 	row.locked_until = mu_fail_lock_end(now, p);
-	*engaged = true;
-	*all = true;
-	*until = row.locked_until;
+	res->engaged = true;
+	res->engaged_all = true;
+	res->engaged_until = row.locked_until;
 	return row_put(st, id, MU_SOURCE_ALL, &row);
 }
 
@@ -281,50 +252,46 @@ attempt(struct mu_store *st, int64_t id, const char *source,
 	    "DELETE FROM recent_failures WHERE user_id = $1";
 	static const char login[] =
 	    "UPDATE users SET last_login = $2 WHERE id = $1";
-	struct mu_lock_state ls;
+	struct fail_view v;
 	const char *fp = a->fp != NULL ? a->fp : "";
-	bool seen = false, refused, counted = false;
+	bool refused, counted;
 	int ret;
 
 	memset(res, 0, sizeof(*res));
-	memset(&ls, 0, sizeof(ls));
 	if ((ret = mu_begin(st, true)) != MU_OK)
 		return end_write(st, ret);
-	/* Every attempt runs the statements of a counted failure: the lock
-	 * state, the fingerprints read and one written, the counter read
-	 * and written, the total read.  Only the values differ, so the
-	 * time does not tell a refusal's reason.  A success then undoes
-	 * them: it commits only when a failure could have, also on a
-	 * nearly full disk, and always writes something. */
+	/* Every attempt runs the statements of a counted failure: the view
+	 * read, a fingerprint written, the counter written.  Only the
+	 * values differ, so the time does not tell a refusal's reason.  A
+	 * success then undoes them: it commits only when a failure could
+	 * have, also on a nearly full disk, and always writes something.
+	 * The writes go with the commit (one round trip on PostgreSQL). */
 	ret = mu_lock_user(st, id);
 	if (ret == MU_OK)
-		ret = lock_state(st, id, source, now, &ls);
-	refused = ls.locked || !a->ok;
-	if (ret == MU_OK)
-		ret = stale_seen(st, id, fp, &seen);
+		ret = view(st, id, source, fp, now, p->interval, &v);
+	if (ret != MU_OK)
+		return end_write(st, ret);
+	refused = v.ls.locked || !a->ok;
 	/* counted: a refusal that no lock holds and that is not a repeat of
 	 * a recent wrong password; its fingerprint is kept.  A guess made
 	 * during a lock keeps none: it must cost a count when made again. */
-	counted = refused && !ls.locked && !seen;
+	counted = refused && !v.ls.locked && !v.seen;
+	ret = counted && fp[0] != '\0' ? stale_write(st, id, fp, now, false) :
+	    churn(st, id, now);
 	if (ret == MU_OK)
-		ret = counted && fp[0] != '\0' ?
-		    stale_write(st, id, fp, now, false) : churn(st, id, now);
-	if (ret == MU_OK)
-		ret = record(st, id, ls.locked && ls.all ? MU_SOURCE_ALL :
-			     source, now, p, counted, &res->engaged,
-			     &res->engaged_all, &res->engaged_until);
+		ret = record(st, id, source, &v, now, p, counted, res);
 	if (ret == MU_OK && !refused) {
-		ret = mu_q(st, NULL, drop_row, "it", id, source);
+		ret = mu_q_later(st, drop_row, "it", id, source);
 		if (ret == MU_OK)
-			ret = mu_q(st, NULL, drop_fp, "i", id);
+			ret = mu_q_later(st, drop_fp, "i", id);
 		if (ret == MU_OK)
-			ret = mu_q(st, NULL, login, "ii", id, now);
+			ret = mu_q_later(st, login, "ii", id, now);
 	}
 	res->counted = counted;
-	if (ls.locked) {
+	if (v.ls.locked) {
 		res->locked = true;
-		res->locked_all = ls.all;
-		res->locked_until = ls.until;
+		res->locked_all = v.ls.all;
+		res->locked_until = v.ls.until;
 	}
 	return end_write(st, ret);
 }
@@ -368,39 +335,28 @@ unknown(struct mu_store *st, const char *source, int64_t now,
 	static const char touch_none[] =
 	    "UPDATE failures SET last_fail = $3 WHERE user_id = $1 AND "
 	    "source = $2";
-	struct mu_fail_row row;
-	struct mu_lock_state ls;
-	bool exists, seen;
-	int64_t total;
+	struct fail_view v;
 	int ret;
 
 	if ((ret = mu_begin(st, true)) != MU_OK)
 		return end_write(st, ret);
-	/* the statements a known user's failure runs, on no user: the lock
-	 * state and the fingerprints read, a fingerprint row added and
-	 * taken out again (the same pages written: its user does not exist,
-	 * so the foreign key is checked at the commit, when the row is
-	 * gone) */
+	/* the statements a known user's failure runs, on no user: the view
+	 * read, a fingerprint row added and taken out again (the same pages
+	 * written: its user does not exist, so the foreign key is checked
+	 * at the commit, when the row is gone), a counter row written */
 	ret = mu_lock_user(st, -1);
 	if (ret == MU_OK)
-		ret = lock_state(st, -1, source, now, &ls);
-	if (ret == MU_OK)
-		ret = stale_seen(st, -1, "", &seen);
+		ret = view(st, -1, source, "", now, p->interval, &v);
 	if (ret == MU_OK)
 		ret = mu_defer_fk(st);
 	if (ret == MU_OK)
 		ret = churn(st, -1, now);
-	/* and record()'s read and write of a counter row (none here) */
 	if (ret == MU_OK)
-		ret = row_get(st, -1, source, &row, &exists);
+		ret = mu_q_later(st, touch_none, "iti", (int64_t)-1, source,
+				 now);
 	if (ret == MU_OK)
-		ret = mu_q(st, NULL, touch_none, "iti", (int64_t)-1, source,
-			   now);
-	if (ret == MU_OK)
-		ret = mu_q(st, NULL, count, "tii", source, now,
-			   (int64_t)p->interval);
-	if (ret == MU_OK && p->deny_total != 0)
-		ret = total_in_window(st, -1, now, p->interval, &total);
+		ret = mu_q_later(st, count, "tii", source, now,
+				 (int64_t)p->interval);
 	return end_write(st, ret);
 }
 

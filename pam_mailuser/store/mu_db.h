@@ -97,6 +97,12 @@ struct mu_backend {
 	 * end. */
 	int (*query)(struct mu_db *db, const char *sql,
 		     const struct mu_arg *args, int nargs, struct mu_res **res);
+	/* Run sql later, its result read by nobody: with the next
+	 * statement or the commit, in the same round trip where the
+	 * backend can (PostgreSQL); its error shows there.  SQLite runs
+	 * it at once. */
+	int (*send)(struct mu_db *db, const char *sql,
+		    const struct mu_arg *args, int nargs);
 	/* 1 with a row, 0 at the end, -1 on error (end reports it). */
 	int (*next)(struct mu_res *r);
 	bool (*isnull)(struct mu_res *r, int col);
@@ -146,6 +152,12 @@ struct mu_backend {
 	 * CLOCK_MONOTONIC ns at which each commit let go of the write lock
 	 * (SQLite lets go of it inside COMMIT, before its WAL hook). */
 	void (*bulk)(struct mu_db *db, int64_t *released);
+	/* Insert nrows rows of ncols values (args, row after row) into
+	 * table's columns cols ("a, b, c"), in the open transaction, in one
+	 * round trip (PostgreSQL: COPY; NULL: INSERT statements do).
+	 * MU_OK, MU_E_NOMEM or MU_E_STORE. */
+	int (*put_rows)(struct mu_db *db, const char *table, const char *cols,
+			const struct mu_arg *args, int ncols, int nrows);
 };
 
 extern const struct mu_backend mu_sqlite_backend;
@@ -168,6 +180,10 @@ int mu_q(struct mu_store *st, struct mu_res **res, const char *sql,
 	 const char *fmt, ...);
 int mu_qv(struct mu_store *st, struct mu_res **res, const char *sql,
 	  const char *fmt, va_list ap);
+/* Run sql later (see mu_backend.send): for writes whose result nobody
+ * reads, inside a transaction; an error shows at the next statement or
+ * at the commit. */
+int mu_q_later(struct mu_store *st, const char *sql, const char *fmt, ...);
 /* The next row: true with one, false at the end or on an error. */
 bool mu_row(struct mu_res *r);
 int64_t mu_int(struct mu_res *r, int col);

@@ -157,4 +157,209 @@ int mu_store_rehash(struct mu_store *st, int64_t id, const char *old_hash,
 		    const char *new_hash);
 
 
+/* ---- accounts: domains, users, aging, locks (mailuser-admin) ---- */
+
+/*
+ * What "mailuser-admin" asks of the store for domains, users, password
+ * aging, failure counters and locks (store/domains.c, accounts.c,
+ * aging.c, failures.c).  Names are canonical: the caller applies
+ * mu_canon or mu_canon_domain first.
+ *
+ * Each change is made whole in one write transaction, with its audit row
+ * (tool "mailuser-admin", never a password or a hash), and returns MU_OK
+ * or one of the MU_E_* codes its comment names.  MU_E_STORE is logged by
+ * the operation (one line through the store's log, saying "busy" when a
+ * lock wait ran out), so the caller need only exit.  Times are Unix
+ * seconds; "now" is time(NULL).
+ *
+ * Lists call fn once per record, in the order given, reading a page of
+ * rows at a time (never a whole table at once); the record is valid
+ * during the call only.  fn returns 0 to go on; any other value stops the
+ * list, which then returns that value.
+ */
+
+#include "mu_source.h"
+
+/* Aging value in a change: leave the stored one as it is.  (MU_INHERIT
+ * clears it, >= 0 sets it.) */
+#define MU_AGING_KEEP (-2)
+
+struct mu_acct_domain {
+	char name[MU_DOMAIN_MAX + 1];
+	bool disabled;
+	int64_t created;
+	int64_t users;
+	struct mu_aging aging;	/* its own, MU_INHERIT when unset */
+};
+
+struct mu_acct_user {
+	char name[MU_NAME_MAX + 1];
+	char domain[MU_DOMAIN_MAX + 1];
+	const char *method;	/* of the hash (mu_hash_method_name); ""
+				 * in lists, which do not read hashes */
+	bool disabled;
+	bool domain_disabled;
+	bool has_expires;	/* account expiry */
+	int64_t expires;
+	bool force_change;
+	bool locked;		/* the administrator's lock */
+	int64_t locked_at;
+	bool has_reason;
+	char lock_reason[1024];
+	int64_t pw_changed;
+	int64_t created;
+	/* own values of the user and of its domain, MU_INHERIT when unset */
+	struct mu_aging aging;
+	struct mu_aging domain_aging;
+};
+
+/* A user's password age, for "expiring". */
+struct mu_acct_age {
+	char name[MU_NAME_MAX + 1];
+	int64_t pw_changed;
+	bool force_change;
+	/* the user's value, else its domain's, else MU_INHERIT */
+	struct mu_aging aging;
+};
+
+/* One failure counter. */
+struct mu_acct_failure {
+	char user[MU_NAME_MAX + 1];
+	char source[MU_SOURCE_MAX + 1];	/* MU_SOURCE_ALL: every source */
+	int64_t count;
+	int64_t first, last;	/* first and last failure */
+	bool has_until;
+	int64_t until;		/* its lock's end, MU_FOREVER: until
+				 * unlocked (may be past) */
+};
+
+/* A new user. */
+struct mu_acct_new {
+	const char *name;
+	const char *hash;
+	bool force_change;
+	const char *detail;	/* of the audit row, NULL for none */
+};
+
+/* domain del: what mu_acct_domain_del found and did. */
+struct mu_acct_domain_del {
+	int64_t id;
+	int64_t users;		/* its users: 0 when it is gone */
+	int64_t audit_id;	/* its "domain del" audit row */
+};
+
+/* Add a domain.  MU_E_EXISTS. */
+int mu_acct_domain_add(struct mu_store *st, const char *domain);
+
+/* Disable or enable a domain.  MU_E_NODOMAIN. */
+int mu_acct_domain_disable(struct mu_store *st, const char *domain,
+			   bool disabled);
+
+/*
+ * Delete a domain.  Without users it goes at once (dd->users 0).  With
+ * users: without cascade MU_E_NOTEMPTY and dd->users says how many;
+ * with cascade it is disabled (so that none of its users logs in
+ * meanwhile) and its "domain del" audit row written, and the users stay:
+ * call mu_acct_domain_del_some until it deletes none.  MU_E_NODOMAIN.
+ */
+int mu_acct_domain_del(struct mu_store *st, const char *domain,
+		       bool cascade, struct mu_acct_domain_del *dd);
+
+/*
+ * In the caller's write transaction (a batch): delete up to max users of
+ * the domain of dd (the oldest first), with their history, counters and
+ * fingerprints, and one "user del" audit row each (the time, uid and
+ * actor of the domain's row); when none is left, the domain itself.
+ * *deleted: the users deleted, 0 when the domain went.
+ */
+int mu_acct_domain_del_some(struct mu_store *st,
+			    const struct mu_acct_domain_del *dd, int64_t max,
+			    int64_t *deleted);
+
+/* Domains by name; aged: only those with aging values of their own. */
+int mu_acct_domain_list(struct mu_store *st, bool aged,
+			int (*fn)(void *arg, const struct mu_acct_domain *d),
+			void *arg);
+
+/* Set the aging values of a domain or a user: each one of set that is not
+ * MU_AGING_KEEP.  detail: of the audit row ("domain set", "user set").
+ * MU_E_NODOMAIN, MU_E_NOUSER. */
+int mu_acct_domain_set_aging(struct mu_store *st, const char *domain,
+			     const struct mu_aging *set, const char *detail);
+int mu_acct_user_set_aging(struct mu_store *st, const char *name,
+			   const struct mu_aging *set, const char *detail);
+
+/* May user name be added: MU_OK, MU_E_EXISTS, or MU_E_NODOMAIN when its
+ * domain is missing.  Reads only (mu_acct_user_add checks again). */
+int mu_acct_user_may_add(struct mu_store *st, const char *name);
+
+/* Add a user, password changed now.  MU_E_EXISTS, MU_E_NODOMAIN. */
+int mu_acct_user_add(struct mu_store *st, const struct mu_acct_new *nu);
+
+/* Delete a user with its history, counters and fingerprints.
+ * MU_E_NOUSER. */
+int mu_acct_user_del(struct mu_store *st, const char *name);
+
+/* Disable or enable a user.  MU_E_NOUSER. */
+int mu_acct_user_disable(struct mu_store *st, const char *name,
+			 bool disabled);
+
+/* Set the account's expiry (when NULL: never); detail: of the audit row.
+ * MU_E_NOUSER. */
+int mu_acct_user_expire(struct mu_store *st, const char *name,
+			const int64_t *when, const char *detail);
+
+/* Force a password change at the next login.  MU_E_NOUSER. */
+int mu_acct_user_force_change(struct mu_store *st, const char *name);
+
+/* The administrator's lock, with its reason (a locked user keeps the time
+ * of the first lock).  MU_E_NOUSER. */
+int mu_acct_user_lock(struct mu_store *st, const char *name,
+		      const char *reason);
+
+/* Lift the administrator's lock: *was_locked false when there was none
+ * (nothing written).  MU_E_NOUSER. */
+int mu_acct_user_unlock(struct mu_store *st, const char *name,
+			bool *was_locked);
+
+/* Rename a user, and move it to the domain of the new name; every row
+ * that refers to it stays with it.  MU_E_NOUSER (from), MU_E_EXISTS
+ * (to), MU_E_NODOMAIN (to's domain). */
+int mu_acct_user_rename(struct mu_store *st, const char *from,
+			const char *to);
+
+/* One user.  MU_E_NOUSER. */
+int mu_acct_user_show(struct mu_store *st, const char *name,
+		      struct mu_acct_user *u);
+
+/* Users by domain name, then name; of one domain when domain is not
+ * NULL (MU_E_NODOMAIN). */
+int mu_acct_user_list(struct mu_store *st, const char *domain,
+		      int (*fn)(void *arg, const struct mu_acct_user *u),
+		      void *arg);
+
+/* The password age of every user, in no particular order. */
+int mu_acct_age_list(struct mu_store *st,
+		     int (*fn)(void *arg, const struct mu_acct_age *a),
+		     void *arg);
+
+/* Failure counters by user name, then source (MU_SOURCE_ALL first); of
+ * one user when name is not NULL (MU_E_NOUSER). */
+int mu_acct_failures(struct mu_store *st, const char *name,
+		     int (*fn)(void *arg, const struct mu_acct_failure *f),
+		     void *arg);
+
+/*
+ * Forget failure counters of a user, and their locks.  source NULL: every
+ * counter, and the fingerprints of recent wrong passwords.  Otherwise the
+ * counter of source (MU_SOURCE_ALL: the every-source one) or, when it has
+ * none, that of alt (the source normalised, NULL for none).  *rows: the
+ * counters deleted; with a source, 0 means none was found and nothing was
+ * written.  MU_E_NOUSER.
+ */
+int mu_acct_unlock(struct mu_store *st, const char *name, const char *source,
+		   const char *alt, int64_t *rows);
+
+/* ---- end accounts ---- */
+
 #endif

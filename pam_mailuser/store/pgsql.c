@@ -57,6 +57,15 @@ struct slot {
 	struct mu_res res;
 };
 
+/* A statement sent later (mu_backend.send): its values copied. */
+struct queued {
+	struct slot *s;
+	int n;
+	Oid types[MU_DB_MAXARGS];
+	char *vals[MU_DB_MAXARGS];
+};
+#define QUEUE_MAX 16
+
 struct mu_db {
 	PGconn *conn;
 	char *target;		/* for a new session; wiped at close */
@@ -68,6 +77,8 @@ struct mu_db {
 	enum mu_db_err err;
 	char msg[MU_DB_ERRMAX];
 	struct slot cache[CACHE_SLOTS];
+	struct queued queue[QUEUE_MAX];	/* sent with the next statement */
+	int nqueue;
 };
 
 static enum mu_db_err
@@ -188,12 +199,27 @@ quiet(void *arg, const char *message)
 	(void)message;
 }
 
+/* Drop the statements queued to be sent later. */
+static void
+drop_queue(struct mu_db *d)
+{
+	int i, j;
+
+	for (i = 0; i < d->nqueue; i++)
+		for (j = 0; j < d->queue[i].n; j++) {
+			free(d->queue[i].vals[j]);
+			d->queue[i].vals[j] = NULL;
+		}
+	d->nqueue = 0;
+}
+
 /* Drop every result and every prepared statement: a new session. */
 static void
 forget(struct mu_db *d)
 {
 	size_t i;
 
+	drop_queue(d);
 	for (i = 0; i < CACHE_SLOTS; i++) {
 		d->cache[i].prepared = false;
 		PQclear(d->cache[i].res.r);
@@ -201,6 +227,10 @@ forget(struct mu_db *d)
 	}
 	d->begin = NULL;
 }
+
+static PGresult *pipeline(struct mu_db *d, struct slot *s, const char *sql,
+			  int n, const Oid *types, const char *const *vals,
+			  const char *tail);
 
 /* Run a plain statement (or several, separated by ';'), with a pending
  * BEGIN in the same round trip.  NULL when out of memory. */
@@ -210,6 +240,14 @@ exec(struct mu_db *d, const char *sql)
 	PGresult *r;
 	char *both;
 
+	/* statements queued to be sent later go first */
+	if (d->nqueue > 0) {
+		r = pipeline(d, NULL, NULL, 0, NULL, NULL, NULL);
+		PQclear(r);
+		if (d->nqueue != 0 || PQstatus(d->conn) != CONNECTION_OK ||
+		    PQtransactionStatus(d->conn) == PQTRANS_INERROR)
+			return NULL;
+	}
 	if (d->begin == NULL)
 		return PQexec(d->conn, sql);
 	if ((both = malloc(strlen(d->begin) + strlen(sql) + 3)) == NULL)
@@ -404,7 +442,8 @@ pg_usable(struct mu_db *d)
 	int i;
 
 	if (PQstatus(d->conn) != CONNECTION_OK ||
-	    PQtransactionStatus(d->conn) != PQTRANS_IDLE || d->begin != NULL)
+	    PQtransactionStatus(d->conn) != PQTRANS_IDLE || d->begin != NULL ||
+	    d->nqueue != 0)
 		return false;
 	p.fd = PQsocket(d->conn);
 	p.events = POLLIN;
@@ -437,15 +476,24 @@ pg_commit(struct mu_db *d)
 	PGresult *r;
 	int ret;
 
-	if (d->begin != NULL) {
+	if (d->begin != NULL && d->nqueue == 0) {
 		d->begin = NULL;	/* nothing was sent */
 		return MU_OK;
 	}
 	if (PQtransactionStatus(d->conn) == PQTRANS_INERROR) {
+		drop_queue(d);
 		PQclear(PQexec(d->conn, "ROLLBACK"));
 		return MU_E_STORE;
 	}
-	r = PQexec(d->conn, "COMMIT");
+	/* the statements sent later go with the COMMIT */
+	r = d->nqueue > 0 ? pipeline(d, NULL, NULL, 0, NULL, NULL, "COMMIT") :
+	    PQexec(d->conn, "COMMIT");
+	if (r == NULL) {
+		if (PQstatus(d->conn) == CONNECTION_OK &&
+		    PQtransactionStatus(d->conn) != PQTRANS_IDLE)
+			PQclear(PQexec(d->conn, "ROLLBACK"));
+		return MU_E_STORE;
+	}
 	if (!ok(r))
 		ret = failed(d, r);
 	else if (strcmp(PQcmdStatus(r), "COMMIT") != 0)
@@ -462,6 +510,7 @@ pg_rollback(struct mu_db *d)
 	PGTransactionStatusType t = PQtransactionStatus(d->conn);
 
 	d->begin = NULL;
+	drop_queue(d);
 	if (t == PQTRANS_INTRANS || t == PQTRANS_INERROR)
 		PQclear(PQexec(d->conn, "ROLLBACK"));
 }
@@ -482,39 +531,99 @@ cache_find(struct mu_db *d, const char *sql)
 	return NULL;
 }
 
+/* Rows changed by the statement of r; others leave the count alone, as
+ * SQLite's sqlite3_changes does. */
+static void
+count_changes(struct mu_db *d, PGresult *r)
+{
+	const char *cmd = PQcmdStatus(r);
+
+	if (strncmp(cmd, "INSERT ", 7) == 0 ||
+	    strncmp(cmd, "UPDATE ", 7) == 0 ||
+	    strncmp(cmd, "DELETE ", 7) == 0 || strncmp(cmd, "MERGE ", 6) == 0)
+		d->changes = strtoll(PQcmdTuples(r), NULL, 10);
+}
+
+/* The name of a cache slot's prepared statement. */
+static void
+slot_name(struct mu_db *d, const struct slot *s, char *name, size_t namesz)
+{
+	snprintf(name, namesz, "mu_%zu", (size_t)(s - d->cache));
+}
+
+/* The commands of one pipeline: what each result answers. */
+struct sent {
+	struct slot *prep;	/* a Parse of this slot, else NULL */
+	bool counted;		/* an Execute whose changes count */
+};
+
+/* Send the Parse (when it is not prepared yet, nor being prepared in this
+ * pipeline) and the Execute of slot s. */
+static bool
+send_one(struct mu_db *d, struct slot *s, int n, const Oid *types,
+	 const char *const *vals, struct sent *cmd, int *sent)
+{
+	char name[16];
+
+	slot_name(d, s, name, sizeof(name));
+	if (!s->prepared) {
+		if (!PQsendPrepare(d->conn, name, s->sql, n, types))
+			return false;
+		s->prepared = true;	/* settled by the Parse's result */
+		cmd[(*sent)++] = (struct sent){ s, false };
+	}
+	if (!PQsendQueryPrepared(d->conn, name, n, vals, NULL, NULL, 0))
+		return false;
+	cmd[(*sent)++] = (struct sent){ NULL, true };
+	return true;
+}
+
 /*
- * Send a pending BEGIN, the Parse of a statement not prepared yet and its
- * Execute in one round trip, and read their results.  The Execute's
- * result, or NULL with the first error remembered.  A broken pipeline
- * leaves the session unusable: MU_DB_CONN, and the caller reconnects.
+ * One round trip: a pending BEGIN, the statements queued by pg_send, then
+ * the statement of slot s (or sql when it has no slot) or else tail, a
+ * plain statement (COMMIT); each statement's Parse goes with its first
+ * Execute.  The last command's result, or NULL with the first error
+ * remembered (after an error the server skips the rest up to the sync).
+ * A broken pipeline leaves the session unusable: MU_DB_CONN, and the
+ * caller reconnects.
  */
 static PGresult *
-pipeline(struct mu_db *d, struct slot *s, const char *name, const char *sql,
-	 int n, const Oid *types, const char *const *vals)
+pipeline(struct mu_db *d, struct slot *s, const char *sql, int n,
+	 const Oid *types, const char *const *vals, const char *tail)
 {
-	PGresult *res[3] = { NULL, NULL, NULL }, *x, *out = NULL;
-	int sent = 0, got = 0, nulls = 0, prep = -1, i;
+	enum { MAXCMD = 2 + 2 * (QUEUE_MAX + 1) };
+	PGresult *res[MAXCMD], *x, *out = NULL;
+	struct sent cmd[MAXCMD];
+	int sent = 0, got = 0, nulls = 0, i, bad = -1;
 	bool synced = false;
 
+	memset(res, 0, sizeof(res));
 	if (!PQenterPipelineMode(d->conn))
 		goto broken;
 	if (d->begin != NULL) {
 		if (!PQsendQueryParams(d->conn, d->begin, 0, NULL, NULL, NULL,
 				       NULL, 0))
 			goto broken;
-		sent++;
+		cmd[sent++] = (struct sent){ NULL, false };
 		d->begin = NULL;
 	}
-	if (s != NULL && !s->prepared) {
-		if (!PQsendPrepare(d->conn, name, sql, n, types))
+	for (i = 0; i < d->nqueue; i++) {
+		struct queued *q = &d->queue[i];
+
+		if (!send_one(d, q->s, q->n, q->types,
+			      (const char *const *)q->vals, cmd, &sent))
 			goto broken;
-		prep = sent++;
 	}
-	if (!(s != NULL ?
-	      PQsendQueryPrepared(d->conn, name, n, vals, NULL, NULL, 0) :
-	      PQsendQueryParams(d->conn, sql, n, types, vals, NULL, NULL, 0)))
-		goto broken;
-	sent++;
+	drop_queue(d);
+	if (s != NULL) {
+		if (!send_one(d, s, n, types, vals, cmd, &sent))
+			goto broken;
+	} else if (sql != NULL || tail != NULL) {
+		if (!PQsendQueryParams(d->conn, sql != NULL ? sql : tail, n,
+				       types, vals, NULL, NULL, 0))
+			goto broken;
+		cmd[sent++] = (struct sent){ NULL, sql != NULL };
+	}
 	if (!PQpipelineSync(d->conn))
 		goto broken;
 	/* each command's result, then NULL; then the sync's */
@@ -535,29 +644,38 @@ pipeline(struct mu_db *d, struct slot *s, const char *name, const char *sql,
 		else
 			PQclear(x);
 	}
+	/* a Parse the server skipped or refused prepared nothing */
+	for (i = 0; i < sent; i++)
+		if (cmd[i].prep != NULL && (i >= got || !ok(res[i])))
+			cmd[i].prep->prepared = false;
+	for (i = 0; i < got && bad < 0; i++)
+		if (!ok(res[i]))
+			bad = i;
 	if (!synced || !PQexitPipelineMode(d->conn) || got != sent) {
-		for (i = 0; i < got; i++)
-			if (!ok(res[i]))
-				break;
-		(void)failed(d, i < got ? res[i] : NULL);
+		(void)failed(d, bad >= 0 ? res[bad] : NULL);
 		d->err = MU_DB_CONN;
 		goto out;
 	}
-	if (prep >= 0 && ok(res[prep]))
-		s->prepared = true;
-	for (i = 0; i < sent; i++) {
-		if (!ok(res[i])) {
-			(void)failed(d, res[i]);
-			goto out;
-		}
+	if (bad >= 0) {
+		(void)failed(d, res[bad]);
+		goto out;
 	}
-	out = res[sent - 1];
-	res[sent - 1] = NULL;
+	for (i = 0; i < sent; i++)
+		if (cmd[i].counted)
+			count_changes(d, res[i]);
+	if (sent > 0) {
+		out = res[sent - 1];
+		res[sent - 1] = NULL;
+	}
 out:
 	for (i = 0; i < got; i++)
 		PQclear(res[i]);
 	return out;
 broken:
+	drop_queue(d);
+	for (i = 0; i < sent; i++)
+		if (cmd[i].prep != NULL)
+			cmd[i].prep->prepared = false;
 	d->err = MU_DB_CONN;
 	one_line(d->msg, sizeof(d->msg), PQerrorMessage(d->conn), false);
 	/* leave pipeline mode if it can; else PQstatus tells the rest */
@@ -569,19 +687,6 @@ broken:
 		PQclear(x);
 	}
 	return NULL;
-}
-
-/* Rows changed by the statement of r; others leave the count alone, as
- * SQLite's sqlite3_changes does. */
-static void
-count_changes(struct mu_db *d, PGresult *r)
-{
-	const char *cmd = PQcmdStatus(r);
-
-	if (strncmp(cmd, "INSERT ", 7) == 0 ||
-	    strncmp(cmd, "UPDATE ", 7) == 0 ||
-	    strncmp(cmd, "DELETE ", 7) == 0 || strncmp(cmd, "MERGE ", 6) == 0)
-		d->changes = strtoll(PQcmdTuples(r), NULL, 10);
 }
 
 static int
@@ -613,15 +718,14 @@ pg_query(struct mu_db *d, const char *sql, const struct mu_arg *args,
 		}
 	}
 	if (s != NULL)
-		snprintf(name, sizeof(name), "mu_%zu",
-			 (size_t)(s - d->cache));
-	if (d->begin == NULL && s != NULL && s->prepared)
+		slot_name(d, s, name, sizeof(name));
+	if (d->begin == NULL && d->nqueue == 0 && s != NULL && s->prepared)
 		pr = PQexecPrepared(d->conn, name, nargs, vals, NULL, NULL, 0);
-	else if (d->begin == NULL && s == NULL)
+	else if (d->begin == NULL && d->nqueue == 0 && s == NULL)
 		pr = PQexecParams(d->conn, sql, nargs, types, vals, NULL, NULL,
 				  0);
 	else
-		pr = pipeline(d, s, name, sql, nargs, types, vals);
+		pr = pipeline(d, s, sql, nargs, types, vals, NULL);
 	if (pr != NULL && !ok(pr)) {
 		(void)failed(d, pr);
 		PQclear(pr);
@@ -648,6 +752,49 @@ pg_query(struct mu_db *d, const char *sql, const struct mu_arg *args,
 	r->nrows = PQntuples(pr);
 	r->cached = s != NULL;
 	*out = r;
+	return MU_OK;
+}
+
+/* Queue a statement whose result nobody reads: it goes with the next
+ * one that is run, or with the COMMIT, in the same round trip. */
+static int
+pg_send(struct mu_db *d, const char *sql, const struct mu_arg *args,
+	int nargs)
+{
+	struct slot *s = cache_find(d, sql);
+	struct queued *q;
+	char num[24];
+	int i;
+
+	if (s == NULL || nargs < 0 || nargs > MU_DB_MAXARGS)
+		return pg_query(d, sql, args, nargs, NULL);
+	if (d->nqueue == QUEUE_MAX) {
+		PGresult *r = pipeline(d, NULL, NULL, 0, NULL, NULL, NULL);
+
+		PQclear(r);
+		if (d->nqueue != 0 || PQtransactionStatus(d->conn) ==
+		    PQTRANS_INERROR)
+			return MU_E_STORE;
+	}
+	q = &d->queue[d->nqueue];
+	q->s = s;
+	q->n = 0;
+	for (i = 0; i < nargs; i++) {
+		q->types[i] = args[i].type == 'i' ? INT8OID : TEXTOID;
+		q->vals[i] = NULL;
+		if (!args[i].isnull) {
+			snprintf(num, sizeof(num), "%lld", (long long)args[i].i);
+			if ((q->vals[i] = strdup(args[i].type == 'i' ? num :
+						 args[i].s)) == NULL) {
+				q->n = i;
+				d->nqueue++;
+				drop_queue(d);
+				return MU_E_NOMEM;
+			}
+		}
+		q->n = i + 1;
+	}
+	d->nqueue++;
 	return MU_OK;
 }
 
@@ -890,6 +1037,112 @@ pg_after_ids(struct mu_db *d)
 	return r;
 }
 
+/* A growing buffer of COPY data. */
+struct copybuf {
+	char *p;
+	size_t len, size;
+};
+
+static bool
+copy_add(struct copybuf *b, const char *s, size_t n)
+{
+	char *p;
+
+	if (b->len + n > b->size) {
+		size_t size = b->size * 2 > b->len + n ? b->size * 2 :
+		    b->len + n + 65536;
+
+		if ((p = realloc(b->p, size)) == NULL)
+			return false;
+		b->p = p;
+		b->size = size;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	return true;
+}
+
+/* One value in COPY's text format: \N for NULL, backslash, tab and line
+ * ends escaped. */
+static bool
+copy_value(struct copybuf *b, const struct mu_arg *a)
+{
+	char num[24];
+	const char *s;
+	bool good = true;
+
+	if (a->isnull)
+		return copy_add(b, "\\N", 2);
+	if (a->type == 'i') {
+		snprintf(num, sizeof(num), "%lld", (long long)a->i);
+		return copy_add(b, num, strlen(num));
+	}
+	for (s = a->s; *s != '\0' && good; s++) {
+		switch (*s) {
+		case '\\':
+			good = copy_add(b, "\\\\", 2);
+			break;
+		case '\t':
+			good = copy_add(b, "\\t", 2);
+			break;
+		case '\n':
+			good = copy_add(b, "\\n", 2);
+			break;
+		case '\r':
+			good = copy_add(b, "\\r", 2);
+			break;
+		default:
+			good = copy_add(b, s, 1);
+		}
+	}
+	return good;
+}
+
+/* Rows for "mailuser-admin copy": one COPY FROM STDIN, a round trip for
+ * many rows instead of one per INSERT. */
+static int
+pg_put_rows(struct mu_db *d, const char *table, const char *cols,
+	    const struct mu_arg *args, int ncols, int nrows)
+{
+	struct copybuf b = { NULL, 0, 0 };
+	const char *begin = d->begin;
+	char sql[512];
+	PGresult *r;
+	bool good = true;
+	int i, ret;
+
+	d->begin = NULL;
+	if (begin != NULL && (ret = simple(d, begin)) != MU_OK)
+		return ret;
+	for (i = 0; i < ncols * nrows && good; i++)
+		good = copy_value(&b, &args[i]) &&
+		    copy_add(&b, (i + 1) % ncols == 0 ? "\n" : "\t", 1);
+	if (!good) {
+		free(b.p);
+		return MU_E_NOMEM;
+	}
+	snprintf(sql, sizeof(sql), "COPY %s (%s) FROM STDIN", table, cols);
+	r = PQexec(d->conn, sql);
+	if (PQresultStatus(r) != PGRES_COPY_IN) {
+		ret = failed(d, r);
+		PQclear(r);
+		free(b.p);
+		return ret;
+	}
+	PQclear(r);
+	if (PQputCopyData(d->conn, b.p, (int)b.len) != 1)
+		(void)PQputCopyEnd(d->conn, "cannot send the rows");
+	else
+		(void)PQputCopyEnd(d->conn, NULL);
+	free(b.p);
+	r = PQgetResult(d->conn);
+	ret = ok(r) ? MU_OK : failed(d, r);
+	PQclear(r);
+	while ((r = PQgetResult(d->conn)) != NULL)
+		PQclear(r);
+	return ret;
+}
+
 const struct mu_backend mu_pgsql_backend = {
 	.name = "PostgreSQL",
 	.open = pg_open,
@@ -900,6 +1153,7 @@ const struct mu_backend mu_pgsql_backend = {
 	.rollback = pg_rollback,
 	.lock_user = pg_lock_user,
 	.query = pg_query,
+	.send = pg_send,
 	.next = pg_next,
 	.isnull = pg_isnull,
 	.col_int = pg_int,
@@ -917,4 +1171,5 @@ const struct mu_backend mu_pgsql_backend = {
 	.trust = pg_trust,
 	.integrity = pg_integrity,
 	.after_ids = pg_after_ids,
+	.put_rows = pg_put_rows,
 };

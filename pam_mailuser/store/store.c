@@ -393,19 +393,16 @@ mu_store_mark_failed(struct mu_store *st)
 
 /* ---- statement layer -------------------------------------------- */
 
-int
-mu_qv(struct mu_store *st, struct mu_res **res, const char *sql,
-      const char *fmt, va_list ap)
+/* The parameters of fmt into args; their number, or -1. */
+static int
+decode(const char *fmt, va_list ap, struct mu_arg *args)
 {
-	struct mu_arg args[MU_DB_MAXARGS];
 	const int64_t *p;
 	int n;
 
-	if (res != NULL)
-		*res = NULL;
 	for (n = 0; fmt[n] != '\0'; n++) {
 		if (n == MU_DB_MAXARGS)
-			return MU_E_INVAL;
+			return -1;
 		memset(&args[n], 0, sizeof(args[n]));
 		switch (fmt[n]) {
 		case 'i':
@@ -424,10 +421,45 @@ mu_qv(struct mu_store *st, struct mu_res **res, const char *sql,
 			args[n].isnull = args[n].s == NULL;
 			break;
 		default:
-			return MU_E_INVAL;
+			return -1;
 		}
 	}
+	return n;
+}
+
+int
+mu_qv(struct mu_store *st, struct mu_res **res, const char *sql,
+      const char *fmt, va_list ap)
+{
+	struct mu_arg args[MU_DB_MAXARGS];
+	va_list aq;
+	int n;
+
+	if (res != NULL)
+		*res = NULL;
+	va_copy(aq, ap);
+	n = decode(fmt, aq, args);
+	va_end(aq);
+	if (n < 0)
+		return MU_E_INVAL;
 	return st->be->query(st->db, sql, args, n, res);
+}
+
+int
+mu_q_later(struct mu_store *st, const char *sql, const char *fmt, ...)
+{
+	struct mu_arg args[MU_DB_MAXARGS];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = decode(fmt, ap, args);
+	va_end(ap);
+	if (n < 0)
+		return MU_E_INVAL;
+	if (st->be->send == NULL)
+		return st->be->query(st->db, sql, args, n, NULL);
+	return st->be->send(st->db, sql, args, n);
 }
 
 int

@@ -10,14 +10,39 @@
 # with status 86.  If BIN is missing it prints one "not ok" line and exits
 # 0, as the tests do whatever their results: the runner counts the lines.
 # Then the helpers: tool, mu, mu_in run the binary; t and skip print the
-# TAP lines; succeeded, one_error, usage_error, out_has... test the last run.
+# TAP lines; succeeded, one_error, usage_error, out_has... test the last run;
+# sq and sqw run SQL on the store, fresh makes a new one.
+#
+# The backend is chosen by the environment: MU_TEST_DB=pg runs the suite on
+# PostgreSQL, anything else (or nothing) on SQLite.  On SQLite, DB is the
+# file $TMP/mail.db.  On PostgreSQL, DB is $PG_ADMIN_URL, the database
+# "mailuser" of a server started by tests/lib/pg.sh: the caller's (run.sh
+# starts one for all the suites and exports its variables), or, when
+# PG_ADMIN_URL is unset, one started here and stopped at exit.  The
+# database is emptied first: a suite starts from nothing on both.  The
+# tool connects as the admin role; the module (service) as the auth role,
+# after apply_roles.  on_pg tells a suite which backend it runs on; the
+# checks that are about an SQLite file print "# SKIP SQLite file" there.
+# The SQL that sq and sqw run is written for both: no PRAGMA, strftime,
+# group_concat or rowid; a comparison is counted (count(*) ... WHERE), not
+# selected, since PostgreSQL prints a boolean as t or f.
 
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=$(cd "$BUILD" 2>/dev/null && pwd)/mailuser-admin
 TMP=$(mktemp -d) || exit 1
-trap 'rm -rf "$TMP"' EXIT
-trap 'rm -rf "$TMP"; exit 1' HUP INT TERM
+OWN_PG=0
+cleanup() {
+	rm -rf "$TMP"
+	if [ "$OWN_PG" = 1 ]; then
+		pg_stop
+	fi
+}
+trap cleanup EXIT
+trap 'cleanup; exit 1' HUP INT TERM
+
+# on_pg: the suite runs on PostgreSQL (MU_TEST_DB=pg).
+on_pg() { [ "${MU_TEST_DB:-}" = pg ]; }
 
 # Sanitizer builds: a report must never pass for an expected failure.
 ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86
@@ -25,6 +50,18 @@ UBSAN_OPTIONS=${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}exitcode=86:print_stacktrace=1
 export ASAN_OPTIONS UBSAN_OPTIONS
 
 DB=$TMP/mail.db
+if on_pg; then
+	. "$ROOT/tests/lib/pg.sh"
+	if [ -z "${PG_ADMIN_URL:-}" ]; then
+		OWN_PG=1
+		pg_start 2>"$TMP/pg.err" || {
+			echo "not ok - a private PostgreSQL starts (tests/lib/pg.sh)"
+			sed 's/^/# /' "$TMP/pg.err"
+			exit 0
+		}
+	fi
+	DB=$PG_ADMIN_URL
+fi
 CONF=$TMP/mailuser.conf
 printf '# test configuration\ndb = %s\nhash = sha512crypt\nhash_cost = 1000\n' \
     "$DB" >"$CONF"
@@ -44,22 +81,32 @@ need "$BIN"
 
 # pam_setup: logins through the real libpam for the suites that need them:
 # PAMTRY (build/pamtry; a sanitizer build of the module cannot be loaded by
-# a program built without the sanitizer, so both come from build/), the
-# module copied to $TMP (a PAM service line cannot hold a checkout path
-# with a space), $TMP/pam.d, and service NAME ARGS...: a service file NAME
-# whose module lines carry ARGS.
+# a program built without the sanitizer, so both come from build/, or from
+# MU_PAM_BUILD when set), the module copied to $TMP (a PAM service line
+# cannot hold a checkout path with a space), $TMP/pam.d, and service NAME
+# ARGS...: a service file NAME whose module lines carry ARGS.  The module
+# reads MCONF: CONF itself on SQLite; on PostgreSQL a copy of CONF, made
+# by service, whose db is the auth role's $PG_AUTH_URL.
 pam_setup() {
-	PAMTRY=$ROOT/build/pamtry
-	need "$ROOT/build/pam_mailuser.so" "$PAMTRY"
+	_pb=${MU_PAM_BUILD:-$ROOT/build}
+	PAMTRY=$_pb/pamtry
+	need "$_pb/pam_mailuser.so" "$PAMTRY"
 	MODULE=$TMP/pam_mailuser.so
-	cp "$ROOT/build/pam_mailuser.so" "$MODULE"
+	cp "$_pb/pam_mailuser.so" "$MODULE"
 	mkdir -p "$TMP/pam.d"
+	MCONF=$CONF
 }
 service() {
 	_name=$1
 	shift
+	if on_pg; then
+		MCONF=$TMP/module.conf
+		sed '/^db *=/d' "$CONF" >"$MCONF"
+		printf 'db = %s\n' "$PG_AUTH_URL" >>"$MCONF"
+		chmod 0600 "$MCONF"
+	fi
 	printf 'auth required %s conf=%s %s\naccount required %s conf=%s\n' \
-	    "$MODULE" "$CONF" "$*" "$MODULE" "$CONF" >"$TMP/pam.d/$_name"
+	    "$MODULE" "$MCONF" "$*" "$MODULE" "$MCONF" >"$TMP/pam.d/$_name"
 }
 
 # pam_login SERVICE ADDRESS PASSWORD [USER]: one PAM transaction through
@@ -147,15 +194,70 @@ ok_run() { _d=$1; shift; mu "$@"; t "$_d" succeeded; }
 # err_run DESCRIPTION ERE ARG...: the command fails with one message.
 err_run() { _d=$1; _p=$2; shift 2; mu "$@"; t "$_d" one_error "$_p"; }
 
-sq() { sqlite3 -readonly "$DB" "$1"; }
+# sq SQL: the rows SQL reads, read-only, one a line, the columns separated
+# by "|" and NULL printed as nothing (sqlite3's list mode; psql -A -t).
+# sqw SQL: SQL that writes, its output discarded.  Several statements may
+# be given, separated by ";".
+if on_pg; then
+	psql_run() {
+		printf '%s\n;\n' "$1" | pg_psql_admin -A -t -q -v ON_ERROR_STOP=1 \
+		    -f -
+	}
+	sq() { PGOPTIONS="-c default_transaction_read_only=on" psql_run "$1"; }
+	sqw() { psql_run "$1" >/dev/null; }
+else
+	sq() { sqlite3 -readonly "$DB" "$1"; }
+	sqw() { sqlite3 "$DB" "$1" >/dev/null; }
+fi
+# NL: a newline, for text with one (SQL that must write the byte itself).
+NL='
+'
+# sq_join SEPARATOR SQL: the rows of SQL on one line, joined by SEPARATOR
+# (one character): what group_concat gives, on both backends.
+sq_join() { sq "$2" | paste -s -d "$1" -; }
 nusers() { sq "SELECT count(*) FROM users"; }
 naudit() { sq "SELECT count(*) FROM audit"; }
+
+# pg_empty: on PostgreSQL, drop every table of the schema public (what a
+# store holds), so that init finds an empty database.
+pg_empty() {
+	pg_psql_admin -q -v ON_ERROR_STOP=1 >/dev/null <<'EOF'
+SET client_min_messages = warning;
+DO $$
+DECLARE r record;
+BEGIN
+	FOR r IN SELECT tablename FROM pg_tables WHERE schemaname = 'public'
+	LOOP
+		EXECUTE format('DROP TABLE IF EXISTS public.%I CASCADE',
+		    r.tablename);
+	END LOOP;
+END
+$$;
+EOF
+}
+# apply_roles: on PostgreSQL, the grants of sql/postgresql/roles.sql (the
+# module logs in as the auth role); nothing on SQLite.
+apply_roles() {
+	on_pg || return 0
+	pg_psql_admin -q -v ON_ERROR_STOP=1 -f "$ROOT/sql/postgresql/roles.sql" \
+	    >/dev/null
+}
 # A new, empty store at $DB with the domains example.org and example.net.
 fresh() {
-	rm -f "$DB" "$DB-wal" "$DB-shm"
-	mu init && mu domain add example.org && mu domain add example.net
+	if on_pg; then
+		pg_empty || return 1
+	else
+		rm -f "$DB" "$DB-wal" "$DB-shm"
+	fi
+	mu init && mu domain add example.org && mu domain add example.net &&
+	    apply_roles
 }
-sqw() { sqlite3 "$DB" "$1" >/dev/null; }
+# On PostgreSQL every suite starts from an empty database.
+if on_pg && ! pg_empty 2>"$TMP/pg.err"; then
+	echo "not ok - the PostgreSQL database can be emptied"
+	sed 's/^/# /' "$TMP/pg.err"
+	exit 0
+fi
 # crypt(3) check through perl, which uses the system's libcrypt.
 verifies() {
 	perl -e 'exit(crypt($ARGV[0], $ARGV[1]) eq $ARGV[1] ? 0 : 1)' "$1" "$2"

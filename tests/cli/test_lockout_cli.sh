@@ -7,6 +7,8 @@
 # The module and pamtry always come from build/ (a sanitizer build of the
 # module cannot be loaded by a program built without the sanitizer); the
 # tool comes from BUILD.  Prints TAP-style lines and exits 0.
+# MU_TEST_DB=pg runs it on PostgreSQL (see lib.sh), the module logging in
+# as the auth role of sql/postgresql/roles.sql.
 set -u
 
 . "$(dirname "$0")/lib.sh"
@@ -20,6 +22,7 @@ refused() { ! pam_login "$@"; }
 GOOD='Right pw 1'
 mu init
 mu domain add example.org
+apply_roles
 printf '%s\n' "$GOOD" | "$BIN" -c "$CONF" user add --force --password-stdin \
     alice@example.org
 t "the module accepts the right password" accepted source 192.0.2.9 "$GOOD"
@@ -149,8 +152,8 @@ t "user unlock of a user who is not locked" one_error "not locked"
 mu user lock --reason x nobody@example.org
 t "user lock of an unknown user" one_error "no such user"
 t "lock and unlock are audited with the reason" eq \
-    "$(sq "SELECT group_concat(action || ':' || coalesce(detail, ''), ',')
-           FROM audit WHERE action IN ('user lock', 'user unlock')")" \
+    "$(sq_join , "SELECT action || ':' || coalesce(detail, '') FROM audit
+           WHERE action IN ('user lock', 'user unlock') ORDER BY id")" \
     "user lock:left the company,user lock:second reason,user unlock:"
 mu failures nobody@example.org
 t "failures of an unknown user" one_error "no such user"

@@ -4,7 +4,8 @@
 # (history, forced change cleared), user force-change, user set and
 # domain set, policy show, expiring and the aging lines of user show.
 #   sh tests/cli/test_policy_cli.sh BUILD
-# Prints TAP-style lines and exits 0.
+# Prints TAP-style lines and exits 0.  MU_TEST_DB=pg runs it on
+# PostgreSQL (see lib.sh).
 set -u
 
 . "$(dirname "$0")/lib.sh"
@@ -89,13 +90,15 @@ mu user force-change nosuch@example.org
 t "user force-change of an unknown user" one_error 'no such user'
 mu user set --max-days 30 --warn-days 5 bea@example.org
 v=$(sq "SELECT max_days || '/' || warn_days || '/' ||
-    coalesce(min_days, 'null') FROM users WHERE name = 'bea@example.org'")
+    coalesce(CAST(min_days AS TEXT), 'null') FROM users
+    WHERE name = 'bea@example.org'")
 t "user set --max-days --warn-days" eval 'succeeded && [ "$v" = 30/5/null ]'
 t "user set: audit row with the values" eq "$(audits "action = 'user set'
     AND detail = 'max_days=30 warn_days=5'")" 1
 mu user set --max-days inherit bea@example.org
-t "user set --max-days inherit" eq "$(sq "SELECT coalesce(max_days, 'null')
-    FROM users WHERE name = 'bea@example.org'")" null
+t "user set --max-days inherit" eq "$(sq "SELECT
+    coalesce(CAST(max_days AS TEXT), 'null') FROM users
+    WHERE name = 'bea@example.org'")" null
 mu user set --min-days -1 bea@example.org
 t "a negative day count is refused" eval '[ "$rc" = 2 ] &&
     grep -q "expected a number of days" "$TMP/err"'
@@ -103,8 +106,8 @@ mu user set --grace-days 1000001 bea@example.org
 t "a day count over 1000000 is refused" eval '[ "$rc" = 2 ]'
 mu user set --max-days 10 --min-days x bea@example.org
 t "nothing is written when one value is bad" eq "$(sq "SELECT
-    coalesce(max_days, 'null') FROM users WHERE name = 'bea@example.org'")" \
-    null
+    coalesce(CAST(max_days AS TEXT), 'null') FROM users
+    WHERE name = 'bea@example.org'")" null
 mu user set bea@example.org
 t "user set without an option: usage" usage_error
 mu user set --json bea@example.org

@@ -4,7 +4,8 @@
 # gives the command a pseudo-terminal), nothing extra when it is not; and
 # the work done in short transactions comes out whole.  Run as:
 #   sh tests/cli/test_progress.sh BUILD
-# Prints TAP-style lines and exits 0.
+# Prints TAP-style lines and exits 0.  MU_TEST_DB=pg runs it on
+# PostgreSQL (see lib.sh).
 set -u
 
 . "$(dirname "$0")/lib.sh"
@@ -91,7 +92,7 @@ t "audit prune on a terminal: progress, then the count" eval \
     'eq "$rc" 0 && tty_has "^audit prune: [0-9,]+ rows in [0-9.]+ s" &&
      grep -q "^$before audit rows removed" "$TMP/prune.out"'
 t "audit prune: only its own row is left" eq \
-    "$(sq "SELECT count(*) || ' ' || action FROM audit")" "1 audit prune"
+    "$(sq "SELECT count(*) || ' ' || min(action) FROM audit")" "1 audit prune"
 mu audit prune --before 2999-01-01
 t "audit prune, not a terminal: the count alone" eval \
     'succeeded && [ "$(cat "$TMP/out")" = "1 audit row removed" ]'
