@@ -880,10 +880,23 @@ pg_lock_user(struct mu_db *d, int64_t id)
 static int
 pg_version(struct mu_db *d, int64_t *version)
 {
-	PGresult *r = exec(d, "SELECT schema_version FROM mailuser_meta");
+	PGresult *r;
 	int ret = MU_OK;
+	bool none;
 
+	/* an empty database (init) has version 0 */
 	*version = 0;
+	r = exec(d, "SELECT to_regclass('mailuser_meta') IS NULL");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+		ret = failed(d, r);
+		PQclear(r);
+		return ret;
+	}
+	none = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	if (none)
+		return MU_OK;
+	r = exec(d, "SELECT schema_version FROM mailuser_meta");
 	if (PQresultStatus(r) != PGRES_TUPLES_OK)
 		ret = failed(d, r);
 	else if (PQntuples(r) == 1)

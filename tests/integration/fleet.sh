@@ -91,8 +91,8 @@ expect "server B: alice logs in" "$(imap b alice@example.org "$PW")" \
 for i in 1 2 3; do
 	imap a bob@example.org "Wrong-Guess-$i" >/dev/null
 done
-expect "server B: bob, locked by three failures on A, is refused with the " \
-    "right password" "$(imap b bob@example.org "$PW")" "$AUTHFAIL"
+expect "server B: bob, locked by three failures on A, is refused with the right password" \
+    "$(imap b bob@example.org "$PW")" "$AUTHFAIL"
 n=$(psql -X -A -t -q "$PG_ADMIN_URL" -c "SELECT count FROM failures f
     JOIN users u ON u.id = f.user_id WHERE u.name = 'bob@example.org'")
 expect "the shared counter holds exactly the three failures" "$n" 3
@@ -102,7 +102,12 @@ expect "after mailuser-admin unlock, bob logs in on A" \
 
 # ---- a password changed through B's PAM stack is accepted by A -------------
 NEW=Tidal-Orchard-Lantern-58
-if printf '%s\n%s\n' "$NEW" "$NEW" | pamtester "$SVC0-b" carol@example.org \
+# server B's password stack: the shipped smtp service (which has one),
+# with B's configuration
+STACK_CONF=$STACK_TMP/mailuser-b.conf
+stack_pam_install smtp "$SVC0-b-passwd" ||
+	{ notok "server B's password service installed"; exit 1; }
+if printf '%s\n%s\n' "$NEW" "$NEW" | pamtester "$SVC0-b-passwd" carol@example.org \
     chauthtok >"$STACK_TMP/pamtester.out" 2>&1; then
 	ok "carol's password changed through server B's PAM service"
 else
@@ -117,8 +122,8 @@ expect "server A refuses carol's old password" \
 # ---- PostgreSQL stopped: both refuse; started again: both accept -----------
 pg_pause || { notok "PostgreSQL stopped"; exit 1; }
 for s in a b; do
-	expect "PostgreSQL stopped: server $(echo $s | tr ab AB) refuses the" \
-	    "right password" "$(imap $s alice@example.org "$PW")" "$AUTHFAIL"
+	expect "PostgreSQL stopped: server $(echo $s | tr ab AB) refuses the right password" \
+	    "$(imap $s alice@example.org "$PW")" "$AUTHFAIL"
 done
 n=$(logs | grep -c 'pam_authenticate() failed: Authentication service cannot retrieve authentication info')
 if [ "$n" -ge 2 ]; then
@@ -130,7 +135,6 @@ else
 fi
 pg_resume || { notok "PostgreSQL started again"; exit 1; }
 for s in a b; do
-	expect "PostgreSQL started again: server $(echo $s | tr ab AB)" \
-	    "accepts alice, no restart" "$(imap $s alice@example.org "$PW")" \
-	    "$LOGGEDIN"
+	expect "PostgreSQL started again: server $(echo $s | tr ab AB) accepts alice, no restart" \
+	    "$(imap $s alice@example.org "$PW")" "$LOGGEDIN"
 done
