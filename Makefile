@@ -61,7 +61,7 @@ MODULE    = $(B)/pam_mailuser.so
 ADMIN     = $(B)/mailuser-admin
 TESTBIN   = $(B)/test_unit $(B)/test_names $(B)/test_policy $(B)/test_module $(B)/test_lockout \
             $(B)/test_timing \
-            $(B)/test_passwd $(B)/test_symbols \
+            $(B)/test_passwd $(B)/test_symbols $(B)/test_pgsql \
             $(B)/pam_settok.so $(B)/pamtry $(B)/bench_pam
 
 # Build and test dependencies, by Debian package name.
@@ -146,12 +146,10 @@ $(B)/test_timing: $(B)/tests/module/test_timing.o $(B)/tests/module/harness.o $(
 $(B)/test_policy: $(B)/tests/unit/test_policy.o $(LIB)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS)
 
-# ---- pgsql tests ----
-# The PostgreSQL backend against a private server: run by
-# tests/unit/test_pgsql.sh BUILD (root), not by tests/run.sh.
+# The PostgreSQL backend against a private server (tests/unit/
+# test_pgsql.sh BUILD, as root).
 $(B)/test_pgsql: $(B)/tests/unit/test_pgsql.o $(LIB)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS)
-# ---- end pgsql tests ----
 
 $(B)/test_passwd: $(B)/tests/module/test_passwd.o $(B)/tests/module/harness.o $(LIB)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS)
