@@ -13,8 +13,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <sqlite3.h>
-
 #include "mu_config.h"
 #include "mu_log.h"
 #include "mu_store.h"
@@ -109,35 +107,10 @@ struct mu_store *admin_store_flags(struct admin *a, unsigned flags);
  * message for MU_E_STORE) and exit 1. */
 void admin_die(struct admin *a, int r, const char *what)
 	__attribute__((noreturn));
-/* Transitional: the SQLite connection of admin_store, for the files not
- * yet on the store operations. */
-sqlite3 *admin_open(struct admin *a);
-sqlite3 *mu_store_sqlite(struct mu_store *st);
 /* Close the store if open; for the exit handler.  Finalizes statements
  * left by an error path first so that the close cannot fail. */
 void admin_close(struct admin *a);
-sqlite3 *admin_open_flags(struct admin *a, unsigned flags);
 
-/* admin_db.c: statement helpers that exit with a message on any error.
- * SQL text is always a constant; values are bound. */
-sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql);
-/* Bind text (NULL binds SQL NULL) or an integer to parameter i. */
-void db_bind_text(sqlite3_stmt *s, int i, const char *v);
-void db_bind_int(sqlite3_stmt *s, int i, int64_t v);
-/* Step: true for a row, false when done. */
-bool db_step(sqlite3_stmt *s);
-/* Step a statement that returns no rows, then finalize it. */
-void db_run(sqlite3_stmt *s);
-/* Column as text, "" for NULL. */
-const char *db_text(sqlite3_stmt *s, int col);
-/* Run constant SQL ("BEGIN IMMEDIATE", "COMMIT"). */
-void db_exec(sqlite3 *db, const char *sql);
-/* Record an administrative change in the audit table (never a password
- * or hash).  detail may be NULL.  Call inside the change's transaction. */
-void db_audit(sqlite3 *db, const char *action, const char *account,
-	      const char *detail);
-/* Id of a canonical domain, or -1 when there is none. */
-int64_t db_domain_id(sqlite3 *db, const char *domain);
 
 /* admin_domain.c */
 void cmd_domain_add(struct admin *a, int argc, char **argv);
@@ -203,30 +176,10 @@ void json_quote(FILE *f, const char *s);
 /* Canonical user name of an argument into out (MU_NAME_MAX + 1); exits
  * with the reason when mu_canon refuses it. */
 void admin_user_arg(const struct admin *a, const char *arg, char *out);
-/* admin_user.c: one statement on one user, with its audit row, in one
- * transaction; sql binds ?1 to *value (unbound when value is NULL) and ?2
- * to the canonical name of arg; "no such user" when nothing changed. */
-void admin_change_user(struct admin *a, const char *arg, const char *sql,
-		       const int64_t *value, const char *action,
-		       const char *detail);
-/* Id of a canonical user name, or -1 when there is none. */
-int64_t db_user_id(sqlite3 *db, const char *name);
 /* Hash pw with the configured method and cost into hash (MU_HASH_MAX);
  * exits with a message on failure (after wiping hash). */
 void admin_hash(const struct admin *a, const char *pw, char *hash,
 		size_t hashsz);
-/* Bulk audit rows (import, domain del --cascade): db_audit writes a
- * first row and returns its id; the bulk statements copy its time, uid,
- * actor and tool into the rows of the further changes. */
-int64_t db_audit_first(sqlite3 *db, const char *action,
-		       const char *account, const char *detail);
-/* domain del --cascade: called inside the transaction that found the n
- * users of domain id (name d).  Disables the domain, writes the "domain
- * del" audit row and commits; then deletes the users, with their
- * history, counters and digests, and audits each, in short transactions
- * (progress.c); the last one also deletes the domain.  Interrupted, it
- * leaves the domain disabled with the users not yet deleted. */
-void domain_del_users(sqlite3 *db, int64_t id, const char *d, int64_t n);
 
 /* progress.c: progress of long commands, on standard error when it is a
  * terminal and never otherwise. */

@@ -57,18 +57,6 @@ admin_store_flags(struct admin *a, unsigned flags)
 	return a->st;
 }
 
-sqlite3 *
-admin_open(struct admin *a)
-{
-	return mu_store_sqlite(admin_store(a));
-}
-
-sqlite3 *
-admin_open_flags(struct admin *a, unsigned flags)
-{
-	return mu_store_sqlite(admin_store_flags(a, flags));
-}
-
 void
 admin_die(struct admin *a, int r, const char *what)
 {

@@ -708,13 +708,3 @@ const struct mu_backend mu_sqlite_backend = {
 	.trust = sq_trust,
 	.bulk = sq_bulk,
 };
-
-/* Transitional, for the tool's files not yet on the store operations;
- * goes away with the last of them. */
-sqlite3 *mu_store_sqlite(struct mu_store *st);
-
-sqlite3 *
-mu_store_sqlite(struct mu_store *st)
-{
-	return mu_store_conn(st)->db;
-}
