@@ -30,6 +30,7 @@ struct mu_res {
 	sqlite3_stmt *s;
 	int rc;			/* of the last step */
 	bool cached;		/* else finalized by end */
+	bool in_order;		/* $1..$n are parameters 1..n */
 };
 
 struct slot {
@@ -430,15 +431,37 @@ cache_find(struct mu_db *d, const char *sql)
 	return NULL;
 }
 
-static int
-bind(struct mu_db *d, sqlite3_stmt *s, const struct mu_arg *args, int n)
+/* SQLite numbers the named parameters $1, $2 ... in the order they first
+ * appear in the text: mostly their own order, found once at prepare. */
+static bool
+params_in_order(sqlite3_stmt *s)
 {
+	int i, n = sqlite3_bind_parameter_count(s);
+	const char *name;
+
+	for (i = 1; i <= n; i++)
+		if ((name = sqlite3_bind_parameter_name(s, i)) == NULL ||
+		    name[0] != '$' || atoi(name + 1) != i)
+			return false;
+	return true;
+}
+
+static int
+bind(struct mu_db *d, struct mu_res *r, const struct mu_arg *args, int n)
+{
+	sqlite3_stmt *s = r->s;
+	int i, ix, rc = SQLITE_OK, count = sqlite3_bind_parameter_count(s);
 	char name[16];
-	int i, ix, rc = SQLITE_OK;
 
 	for (i = 0; i < n && rc == SQLITE_OK; i++) {
-		snprintf(name, sizeof(name), "$%d", i + 1);
-		if ((ix = sqlite3_bind_parameter_index(s, name)) == 0)
+		if (r->in_order) {
+			if ((ix = i + 1) > count)
+				break;
+		} else {
+			snprintf(name, sizeof(name), "$%d", i + 1);
+			ix = sqlite3_bind_parameter_index(s, name);
+		}
+		if (ix == 0)
 			continue;	/* not used by this text */
 		if (args[i].isnull)
 			rc = sqlite3_bind_null(s, ix);
@@ -512,8 +535,9 @@ sq_query(struct mu_db *d, const char *sql, const struct mu_arg *args,
 			sq_end(r);
 			return ret;
 		}
+		r->in_order = params_in_order(r->s);
 	}
-	if ((ret = bind(d, r->s, args, nargs)) != MU_OK) {
+	if ((ret = bind(d, r, args, nargs)) != MU_OK) {
 		r->rc = d->rc;
 		sq_end(r);
 		return ret;

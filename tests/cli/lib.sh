@@ -236,11 +236,15 @@ $$;
 EOF
 }
 # apply_roles: on PostgreSQL, the grants of sql/postgresql/roles.sql (the
-# module logs in as the auth role); nothing on SQLite.
+# module logs in as the auth role), one "not ok" line if they fail;
+# nothing on SQLite.
 apply_roles() {
 	on_pg || return 0
 	pg_psql_admin -q -v ON_ERROR_STOP=1 -f "$ROOT/sql/postgresql/roles.sql" \
-	    >/dev/null
+	    >/dev/null 2>"$TMP/roles.err" && return 0
+	echo "not ok - sql/postgresql/roles.sql applies to the new store"
+	sed 's/^/# /' "$TMP/roles.err"
+	return 1
 }
 # A new, empty store at $DB with the domains example.org and example.net.
 fresh() {
