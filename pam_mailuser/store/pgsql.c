@@ -75,6 +75,8 @@ struct mu_db {
 	const char *begin;	/* a BEGIN to send with the next statement */
 	int64_t changes;
 	enum mu_db_err err;
+	bool read_only;		/* the session refused a write (25006): a
+				 * new one may not (see pg_usable) */
 	char msg[MU_DB_ERRMAX];
 	struct slot cache[CACHE_SLOTS];
 	struct queued queue[QUEUE_MAX];	/* sent with the next statement */
@@ -167,6 +169,8 @@ failed(struct mu_db *d, const PGresult *r)
 		char line[MU_DB_ERRMAX - 16];
 
 		d->err = kind(state);
+		if (state != NULL && strcmp(state, "25006") == 0)
+			d->read_only = true;
 		one_line(line, sizeof(line), primary, false);
 		snprintf(d->msg, sizeof(d->msg), "%s (%.11s)", line,
 			 state != NULL ? state : "no SQLSTATE");
@@ -344,6 +348,7 @@ connect_db(struct mu_db *d, enum mu_db_err *err, char *why, size_t whysz)
 	vals[4] = NULL;
 	PQfinish(d->conn);
 	forget(d);
+	d->read_only = false;
 	if ((d->conn = PQconnectdbParams(keys, vals, 1)) == NULL) {
 		*err = d->err = MU_DB_OTHER;
 		snprintf(d->msg, sizeof(d->msg), "out of memory");
@@ -434,14 +439,18 @@ pg_open(const struct mu_db_open *o, struct mu_db **out, enum mu_db_err *err,
  * without a round trip, so the next login opens a new session instead of
  * failing once first.  The error and the end of the stream may come in
  * two reads: read while there is something to read (a few times at most:
- * an idle session receives little else). */
+ * an idle session receives little else).  A session that refused a write
+ * as read-only is not kept either: its read-only default was taken when
+ * it began (ALTER DATABASE ... SET default_transaction_read_only, a hot
+ * standby), and a new session may be writable again, or reach the
+ * primary with target_session_attrs=read-write. */
 static bool
 pg_usable(struct mu_db *d)
 {
 	struct pollfd p;
 	int i;
 
-	if (PQstatus(d->conn) != CONNECTION_OK ||
+	if (d->read_only || PQstatus(d->conn) != CONNECTION_OK ||
 	    PQtransactionStatus(d->conn) != PQTRANS_IDLE || d->begin != NULL ||
 	    d->nqueue != 0)
 		return false;
