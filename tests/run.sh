@@ -51,6 +51,7 @@ for b in build build/asan; do
 	suite "$b: names" "$b/test_names"
 	suite "$b: module" "$b/test_module" "$b"
 	suite "$b: policy" "$b/test_policy"
+	suite "$b: window" "$b/test_window"
 	suite "$b: lockout" "$b/test_lockout" "$b"
 	suite "$b: passwd" "$b/test_passwd" "$b"
 	suite "$b: exports" "$b/test_symbols" "$b/pam_mailuser.so"
@@ -62,6 +63,8 @@ for b in build build/asan; do
 	suite "$b: cli import batch" sh tests/cli/test_import_batch.sh "$b"
 	suite "$b: cli migrate" sh tests/cli/test_migrate.sh "$b"
 	suite "$b: cli copy" sh tests/cli/test_copy.sh "$b"
+	suite "$b: cli limits" sh tests/cli/test_limits.sh "$b"
+	suite "$b: policyd" sh tests/policyd/test_policyd.sh "$b"
 done
 # refusals alike by time: the optimised build only (a statistical test
 # that retries once; see tests/module/test_timing.c)
@@ -73,8 +76,12 @@ suite "valgrind: names" $VG build/test_names
 suite "valgrind: module" $VG build/test_module build
 suite "valgrind: lockout" $VG build/test_lockout build
 suite "valgrind: policy" $VG build/test_policy
+suite "valgrind: window" $VG build/test_window
 # fewer concurrent rounds under valgrind (200 elsewhere): same cases
 suite "valgrind: passwd" env MU_TEST_ROUNDS=60 $VG build/test_passwd build
+# the PostgreSQL backend through its statement layer, on a server of its
+# own (tests/unit/test_pgsql.sh starts and removes it)
+suite "pgsql backend" sh tests/unit/test_pgsql.sh build
 suite "man pages" sh tests/lint_man.sh
 suite "fuzz: parsers, a few seconds each" sh tests/fuzz/run.sh build
 suite "install" sh tests/install.sh
@@ -99,14 +106,27 @@ suite "valgrind: check dns" env CHECK_WRAP="$VG" sh tests/check/test_dns.sh \
 # the optimised build only, on one private server (tests/lib/pg.sh) that
 # is stopped and removed at the end, even on failure.  The server starts
 # only when one of these suites is selected.
-pg_names="pg: cli|pg: cli lifecycle|pg: cli lockout|pg: cli policy|\
-pg: cli progress|pg: cli import batch|pg: cli migrate"
+pg_names="pg: module|pg: lockout|pg: passwd|pg: asan module|pg: asan lockout|\
+pg: valgrind module|pg: cli|pg: cli lifecycle|pg: cli lockout|pg: cli policy|\
+pg: cli progress|pg: cli import batch|pg: cli migrate|pg: cli limits|\
+pg: policyd"
 case "$pg_names" in
 *"$only"*)
 	. tests/lib/pg.sh
 	trap pg_stop EXIT
 	trap 'pg_stop; exit 1' HUP INT TERM
 	if pg_start 2>"$logs/pg-start.err"; then
+		# the module suites on PostgreSQL: the module as the auth
+		# role, the 30-process exact counters included
+		suite "pg: module" env MU_TEST_DB=pg build/test_module build
+		suite "pg: lockout" env MU_TEST_DB=pg build/test_lockout build
+		suite "pg: passwd" env MU_TEST_DB=pg build/test_passwd build
+		suite "pg: asan module" env MU_TEST_DB=pg build/asan/test_module \
+		    build/asan
+		suite "pg: asan lockout" env MU_TEST_DB=pg \
+		    build/asan/test_lockout build/asan
+		suite "pg: valgrind module" env MU_TEST_DB=pg $VG \
+		    build/test_module build
 		suite "pg: cli" env MU_TEST_DB=pg sh tests/cli/test_cli.sh build
 		suite "pg: cli lifecycle" env MU_TEST_DB=pg \
 		    sh tests/cli/test_lifecycle.sh build
@@ -120,6 +140,10 @@ case "$pg_names" in
 		    sh tests/cli/test_import_batch.sh build
 		suite "pg: cli migrate" env MU_TEST_DB=pg \
 		    sh tests/cli/test_migrate.sh build
+		suite "pg: cli limits" env MU_TEST_DB=pg \
+		    sh tests/cli/test_limits.sh build
+		suite "pg: policyd" env MU_TEST_DB=pg \
+		    sh tests/policyd/test_policyd.sh build
 	else
 		# one failure, whatever PATTERN selected
 		pg_only=$only
