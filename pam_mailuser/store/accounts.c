@@ -86,6 +86,38 @@ mu_acct_key(char **key, const char *v)
 	return MU_OK;
 }
 
+int
+mu_acct_each_id(struct mu_store *st, const char *sql,
+		int (*each)(struct mu_store *st, int64_t id, void *arg),
+		void *arg)
+{
+	int64_t ids[ACCT_PAGE];
+	struct mu_res *r;
+	char *key = NULL;
+	int ret, i, n, stop = 0;
+
+	do {
+		/* a page of ids first: each may run statements of its own */
+		n = 0;
+		if ((ret = mu_q(st, &r, sql, "ti", key != NULL ? key : "",
+				(int64_t)ACCT_PAGE)) != MU_OK)
+			break;
+		while (ret == MU_OK && mu_row(r)) {
+			ids[n++] = mu_int(r, 0);
+			ret = mu_acct_key(&key, mu_text(r, 1));
+		}
+		if (mu_done(r) != MU_OK && ret == MU_OK)
+			ret = MU_E_STORE;
+		for (i = 0; ret == MU_OK && stop == 0 && i < n; i++) {
+			stop = each(st, ids[i], arg);
+			if (stop < 0)
+				ret = stop;
+		}
+	} while (ret == MU_OK && stop == 0 && n == ACCT_PAGE);
+	free(key);
+	return ret != MU_OK ? ret : stop;
+}
+
 /* ---- one statement on one user ---------------------------------- */
 
 /* A change of one user by name: sql may use $1, the name, $2, the value
@@ -416,44 +448,29 @@ list_domain(struct mu_store *st, int64_t did,
 	return ret != MU_OK ? ret : stop;
 }
 
-/* The domains' ids by name, after key, a page at a time, into ids. */
-static int
-domain_page(struct mu_store *st, char **key, int64_t *ids, int *n)
-{
-	static const char sql[] =
-	    "SELECT id, name FROM domains WHERE name > $1 ORDER BY name "
-	    "LIMIT $2";
-	struct mu_res *r;
-	int ret;
+struct list_arg {
+	int (*fn)(void *arg, const struct mu_acct_user *u);
+	void *arg;
+};
 
-	*n = 0;
-	if ((ret = mu_q(st, &r, sql, "ti", *key != NULL ? *key : "",
-			(int64_t)ACCT_PAGE)) != MU_OK)
-		return ret;
-	while (ret == MU_OK && mu_row(r)) {
-		ids[(*n)++] = mu_int(r, 0);
-		ret = mu_acct_key(key, mu_text(r, 1));
-	}
-	if (mu_done(r) != MU_OK && ret == MU_OK)
-		ret = MU_E_STORE;
-	return ret;
+static int
+list_one(struct mu_store *st, int64_t did, void *arg)
+{
+	struct list_arg *la = arg;
+
+	return list_domain(st, did, la->fn, la->arg);
 }
 
 static int
 list_all(struct mu_store *st,
 	 int (*fn)(void *arg, const struct mu_acct_user *u), void *arg)
 {
-	int64_t ids[ACCT_PAGE];
-	char *key = NULL;
-	int ret, i, n;
+	static const char sql[] =
+	    "SELECT id, name FROM domains WHERE name > $1 ORDER BY name "
+	    "LIMIT $2";
+	struct list_arg la = { fn, arg };
 
-	do {
-		ret = domain_page(st, &key, ids, &n);
-		for (i = 0; ret == MU_OK && i < n; i++)
-			ret = list_domain(st, ids[i], fn, arg);
-	} while (ret == MU_OK && n == ACCT_PAGE);
-	free(key);
-	return ret;
+	return mu_acct_each_id(st, sql, list_one, &la);
 }
 
 int

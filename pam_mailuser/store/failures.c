@@ -45,45 +45,31 @@ user_rows(struct mu_store *st, int64_t id,
 	return ret != MU_OK ? ret : stop;
 }
 
-/* The ids of the users with counters, by name after key, a page. */
+struct rows_arg {
+	int (*fn)(void *arg, const struct mu_acct_failure *f);
+	void *arg;
+};
+
 static int
-user_page(struct mu_store *st, char **key, int64_t *ids, int *n)
+rows_one(struct mu_store *st, int64_t id, void *arg)
+{
+	struct rows_arg *ra = arg;
+
+	return user_rows(st, id, ra->fn, ra->arg);
+}
+
+/* The rows of every user who has some, by user name. */
+static int
+all_rows(struct mu_store *st,
+	 int (*fn)(void *arg, const struct mu_acct_failure *f), void *arg)
 {
 	static const char sql[] =
 	    "SELECT u.id, u.name FROM users u WHERE u.name > $1 AND "
 	    "EXISTS (SELECT 1 FROM failures f WHERE f.user_id = u.id) "
 	    "ORDER BY u.name LIMIT $2";
-	struct mu_res *r;
-	int ret;
+	struct rows_arg ra = { fn, arg };
 
-	*n = 0;
-	if ((ret = mu_q(st, &r, sql, "ti", *key != NULL ? *key : "",
-			(int64_t)ACCT_PAGE)) != MU_OK)
-		return ret;
-	while (ret == MU_OK && mu_row(r)) {
-		ids[(*n)++] = mu_int(r, 0);
-		ret = mu_acct_key(key, mu_text(r, 1));
-	}
-	if (mu_done(r) != MU_OK && ret == MU_OK)
-		ret = MU_E_STORE;
-	return ret;
-}
-
-static int
-all_rows(struct mu_store *st,
-	 int (*fn)(void *arg, const struct mu_acct_failure *f), void *arg)
-{
-	int64_t ids[ACCT_PAGE];
-	char *key = NULL;
-	int ret, i, n;
-
-	do {
-		ret = user_page(st, &key, ids, &n);
-		for (i = 0; ret == MU_OK && i < n; i++)
-			ret = user_rows(st, ids[i], fn, arg);
-	} while (ret == MU_OK && n == ACCT_PAGE);
-	free(key);
-	return ret;
+	return mu_acct_each_id(st, sql, rows_one, &ra);
 }
 
 int

@@ -36,4 +36,12 @@ int mu_acct_domain_id(struct mu_store *st, const char *name, int64_t *id);
  * page of a list starts after.  MU_OK or MU_E_NOMEM. */
 int mu_acct_key(char **key, const char *v);
 
+/* For every id of sql, a page of ACCT_PAGE at a time, call each(st, id,
+ * arg) until it returns non-zero.  sql selects "id, name ... WHERE name
+ * > $1 ... ORDER BY name LIMIT $2" (name unique).  MU_OK, each's value,
+ * or an error. */
+int mu_acct_each_id(struct mu_store *st, const char *sql,
+		    int (*each)(struct mu_store *st, int64_t id, void *arg),
+		    void *arg);
+
 #endif
