@@ -317,10 +317,11 @@ uninstall: uninstall-check
 
 $(CHECK_OBJ) $(CHECK_FUZZ_OBJ) $(B)/tests/check/test_check.o: $(CHECK_HDRS)
 
-$(CHECK): $(CHECK_OBJ)
-	$(CC) -o $@ $(CHECK_OBJ) $(ALL_LDFLAGS) -pie $(PKG_LIBS) -lcrypto
+# libmailuser.a: the configuration file is read under the module's rules
+$(CHECK): $(CHECK_OBJ) $(LIB)
+	$(CC) -o $@ $(CHECK_OBJ) $(LIB) $(ALL_LDFLAGS) -pie $(PKG_LIBS) -lcrypto
 
-$(B)/test_check: $(B)/tests/check/test_check.o $(CHECK_LIBOBJ)
+$(B)/test_check: $(B)/tests/check/test_check.o $(CHECK_LIBOBJ) $(LIB)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS) -lcrypto
 
 $(CHECK_FUZZ:%=$(B)/fuzz/%): $(CHECK_FUZZ_OBJ)

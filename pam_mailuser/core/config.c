@@ -443,30 +443,57 @@ mu_config_parse(struct mu_config *cfg, const char *buf, size_t len,
 }
 
 int
-mu_config_load(struct mu_config *cfg, const char *path, bool must_exist,
-	       const struct mu_log *log)
+mu_config_read(const char *path, bool must_exist, const struct mu_log *log,
+	       char **text, size_t *len, mode_t *mode)
 {
 	struct stat sb;
 	char *buf;
-	size_t len;
 	int fd, r;
 
+	*text = NULL;
+	*len = 0;
 	if ((r = open_safely(path, must_exist, log, &fd)) != MU_OK || fd < 0)
 		return r;
-	if ((buf = malloc(MU_CONF_MAXSIZE)) == NULL) {
+	if ((buf = malloc(MU_CONF_MAXSIZE + 1)) == NULL) {
 		mu_logf(log, LOG_ERR, "%s: out of memory", path);
 		close(fd);
 		return MU_E_CONFIG;
 	}
-	if ((r = read_capped(fd, path, buf, &len, log)) == MU_OK)
-		r = mu_config_parse(cfg, buf, len, path, log);
-	if (r == MU_OK && mu_db_has_password(cfg->db) &&
-	    fstat(fd, &sb) == 0 && (sb.st_mode & S_IROTH)) {
+	if ((r = read_capped(fd, path, buf, len, log)) == MU_OK &&
+	    fstat(fd, &sb) != 0) {
+		mu_logf(log, LOG_ERR, "%s: %s", path, strerror(errno));
+		r = MU_E_CONFIG;
+	}
+	close(fd);
+	if (r != MU_OK) {
+		free(buf);
+		return r;
+	}
+	buf[*len] = '\0';
+	if (mode != NULL)
+		*mode = sb.st_mode;
+	*text = buf;
+	return MU_OK;
+}
+
+int
+mu_config_load(struct mu_config *cfg, const char *path, bool must_exist,
+	       const struct mu_log *log)
+{
+	mode_t mode = 0;
+	char *buf;
+	size_t len;
+	int r;
+
+	if ((r = mu_config_read(path, must_exist, log, &buf, &len, &mode)) !=
+	    MU_OK || buf == NULL)
+		return r;
+	r = mu_config_parse(cfg, buf, len, path, log);
+	if (r == MU_OK && mu_db_has_password(cfg->db) && (mode & S_IROTH)) {
 		mu_logf(log, LOG_ERR, "%s: holds a database password and is "
 			"readable by others (chmod o-r)", path);
 		r = MU_E_CONFIG;
 	}
-	close(fd);
 	free(buf);
 	return r;
 }

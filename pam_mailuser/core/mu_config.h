@@ -4,6 +4,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "mu_hash.h"
 #include "mu_log.h"
@@ -48,6 +49,16 @@ struct mu_config {
 	/* derived by mu_config_finish() */
 	const struct mu_method *method;
 };
+
+/* Read a configuration file under the rules of mu_config_load (not a
+ * link, a regular file owned by root or the caller, not writable by group
+ * or others, at most MU_CONF_MAXSIZE bytes): *text gets a heap copy,
+ * NUL-terminated, of *len bytes (the caller frees it), *mode the file's
+ * mode (mode may be NULL).  A missing file that need not exist gives
+ * MU_OK with *text NULL.  Else MU_E_CONFIG, said through log.  For the
+ * programs that read a [section] of their own. */
+int mu_config_read(const char *path, bool must_exist, const struct mu_log *log,
+		   char **text, size_t *len, mode_t *mode);
 
 /* Does a db= value name a PostgreSQL database (a postgresql:// or
  * postgres:// URI, or a libpq "key=value" string) rather than an SQLite

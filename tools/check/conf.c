@@ -21,6 +21,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +29,9 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "mu_config.h"
+#include "mu_error.h"
 
-#define CONF_MAXSIZE (64 * 1024)
 
 static char *
 trim(char *s)
@@ -154,57 +156,47 @@ parse(struct inputs *in, const char *path, char *text, char *err,
 	return 0;
 }
 
+/* The core's first complaint about the file, for err. */
+struct conf_err {
+	char *buf;
+	size_t len;
+};
+
+static void
+conf_sink(void *arg, int prio, const char *fmt, va_list ap)
+{
+	struct conf_err *e = arg;
+
+	(void)prio;
+	if (e->buf[0] == '\0')
+		vsnprintf(e->buf, e->len, fmt, ap);
+}
+
 int
 conf_read(struct inputs *in, const char *path, bool must_exist, char *err,
 	  size_t errlen)
 {
-	struct stat st;
-	char *text = NULL;
-	ssize_t n;
-	int fd, r = -1;
+	struct conf_err e = { err, errlen };
+	struct mu_log log = { conf_sink, &e, false };
+	char *text;
+	size_t n;
+	int r;
 
 	if (strcmp(path, "/dev/null") == 0)
 		return 0;	/* no configuration at all */
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		if (errno == ENOENT && !must_exist)
-			return 0;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	err[0] = '\0';
+	/* the module's rules for the file: mailuser.conf is shared */
+	if (mu_config_read(path, must_exist, &log, &text, &n, NULL) != MU_OK)
+		return -1;
+	if (text == NULL)
+		return 0;	/* missing, and need not exist */
+	if (memchr(text, '\0', n) != NULL) {
+		snprintf(err, errlen, "%s: holds a NUL byte", path);
+		free(text);
 		return -1;
 	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", path);
-		goto out;
-	}
-	if (st.st_uid != 0 && st.st_uid != getuid()) {
-		snprintf(err, errlen, "%s: owned by uid %u, not by root or "
-			 "you", path, (unsigned)st.st_uid);
-		goto out;
-	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		snprintf(err, errlen, "%s: writable by group or others", path);
-		goto out;
-	}
-	if (st.st_size > CONF_MAXSIZE) {
-		snprintf(err, errlen, "%s: larger than %d bytes", path,
-			 CONF_MAXSIZE);
-		goto out;
-	}
-	text = chk_xmalloc((size_t)st.st_size + 1);
-	n = read(fd, text, (size_t)st.st_size);
-	if (n < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	text[n] = '\0';
-	if (memchr(text, '\0', (size_t)n) != NULL) {
-		snprintf(err, errlen, "%s: holds a NUL byte", path);
-		goto out;
-	}
 	r = parse(in, path, text, err, errlen);
-out:
 	free(text);
-	close(fd);
 	return r;
 }
 
