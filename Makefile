@@ -60,7 +60,7 @@ LIB       = $(B)/libmailuser.a
 MODULE    = $(B)/pam_mailuser.so
 ADMIN     = $(B)/mailuser-admin
 TESTBIN   = $(B)/test_unit $(B)/test_names $(B)/test_policy $(B)/test_module $(B)/test_lockout \
-            $(B)/test_timing \
+            $(B)/test_timing $(B)/test_window \
             $(B)/test_passwd $(B)/test_symbols $(B)/test_pgsql \
             $(B)/pam_settok.so $(B)/pamtry $(B)/bench_pam
 
@@ -144,6 +144,9 @@ $(B)/test_timing: $(B)/tests/module/test_timing.o $(B)/tests/module/harness.o $(
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS) -lm
 
 $(B)/test_policy: $(B)/tests/unit/test_policy.o $(LIB)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS)
+
+$(B)/test_window: $(B)/tests/unit/test_window.o $(LIB)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS)
 
 # The PostgreSQL backend against a private server (tests/unit/
@@ -336,3 +339,46 @@ uninstall-check:
 	rm -f $(DESTDIR)$(SBINDIR)/mailserver-check \
 	    $(DESTDIR)$(MANDIR)/man8/mailserver-check.8
 # ---- end mailserver-check ----
+
+# ---- mailuser-policyd ----
+# Per-user sending limits for Postfix (tools/policyd/,
+# doc/mailuser-policyd.8): a policy delegation server on the store.  Its
+# protocol parser (tools/policyd/proto.c, no I/O) has a libFuzzer
+# harness, tests/fuzz/fuzz_policy.c, linked with that object too.
+POLICYD      = $(B)/mailuser-policyd
+POLICYD_SRC  = $(wildcard tools/policyd/*.c)
+POLICYD_OBJ  = $(POLICYD_SRC:%.c=$(B)/%.o)
+POLICYD_HDRS = $(wildcard tools/policyd/*.h)
+POLICYD_FUZZ_OBJ = $(B)/fuzz/obj/tools/policyd/proto.o
+MANPAGES    += $(B)/man/mailuser-policyd.8
+.PHONY: install-policyd uninstall-policyd
+
+all: $(POLICYD) $(B)/man/mailuser-policyd.8
+install: install-policyd
+uninstall: uninstall-policyd
+
+$(POLICYD_OBJ) $(POLICYD_FUZZ_OBJ): $(POLICYD_HDRS)
+
+# mailuser-admin reads the [policyd] defaults ("limit show", "sending")
+# with the daemon's own parser.
+$(ADMIN): $(B)/tools/policyd/conf.o
+$(ADMIN): TOOL_OBJ += $(B)/tools/policyd/conf.o
+
+$(POLICYD): $(POLICYD_OBJ) $(LIB)
+	$(CC) -o $@ $(POLICYD_OBJ) $(LIB) $(ALL_LDFLAGS) -pie $(PKG_LIBS)
+
+$(B)/fuzz/policy: $(POLICYD_FUZZ_OBJ)
+$(B)/fuzz/policy: FUZZ_LIB += $(POLICYD_FUZZ_OBJ)
+
+install-policyd: $(POLICYD) $(B)/man/mailuser-policyd.8
+	install -D -m 0755 $(POLICYD) $(DESTDIR)$(SBINDIR)/mailuser-policyd
+	install -D -m 0644 $(B)/man/mailuser-policyd.8 \
+	    $(DESTDIR)$(MANDIR)/man8/mailuser-policyd.8
+	install -D -m 0644 doc/fail2ban/filter.d/mailuser-policyd.conf \
+	    $(DESTDIR)$(DOCDIR)/fail2ban/filter.d/mailuser-policyd.conf
+
+uninstall-policyd:
+	rm -f $(DESTDIR)$(SBINDIR)/mailuser-policyd \
+	    $(DESTDIR)$(MANDIR)/man8/mailuser-policyd.8 \
+	    $(DESTDIR)$(DOCDIR)/fail2ban/filter.d/mailuser-policyd.conf
+# ---- end mailuser-policyd ----

@@ -37,6 +37,8 @@
 #define OPT_GENERATE	0x4000	/* --generate, --length, --must-change */
 #define OPT_CASCADE	0x8000	/* --cascade */
 #define OPT_COPY	0x10000	/* --to */
+#define OPT_LIMIT	0x20000	/* --domain, --user, --messages-per-hour,
+				 * --recipients-per-hour, --recipients-per-day */
 
 /* Where a new password comes from. */
 enum pw_source { PW_PROMPT, PW_STDIN, PW_FILE };
@@ -67,6 +69,9 @@ struct opts {
 	bool must_change;	/* --must-change */
 	bool cascade;		/* --cascade */
 	const char *to;		/* --to: copy's target store */
+	/* --messages-per-hour, --recipients-per-hour, --recipients-per-day:
+	 * a number or "inherit", NULL when not given */
+	const char *limits[3];
 	/* --max-days, --min-days, --warn-days, --grace-days: a number of
 	 * days or "inherit", NULL when not given */
 	const char *aging[4];
@@ -77,6 +82,7 @@ struct admin {
 	struct mu_log log;
 	struct mu_store *st;	/* open store or NULL; closed at exit */
 	struct opts o;		/* options of the running verb */
+	const char *conf_path;	/* the configuration file read */
 };
 
 /* A verb's function gets the positional arguments after its options. */
@@ -258,6 +264,18 @@ void cmd_expiring(struct admin *a, int argc, char **argv);
 /* The aging lines of "user show" for user name: text, or members of obj
  * when it is not NULL. */
 void admin_show_aging(struct admin *a, const char *name, struct json *obj);
+
+/* admin_limit.c: sending limits (mailuser-policyd) */
+void cmd_limit_set(struct admin *a, int argc, char **argv);
+void cmd_limit_show(struct admin *a, int argc, char **argv);
+void cmd_sending(struct admin *a, int argc, char **argv);
+void cmd_sending_reset(struct admin *a, int argc, char **argv);
+/* The limit lines of "user show" for user name: text, or members of obj
+ * when it is not NULL. */
+void admin_show_limits(struct admin *a, const char *name, struct json *obj);
+/* A user's effective limits and where each comes from, as members of
+ * obj. */
+void admin_limits_json(struct json *obj, const struct mu_send_eff *e);
 /* password.c: the configuration and store that password_check's quality
  * checks use (mu_pw_quality); set once by main(). */
 void password_policy(struct admin *a);

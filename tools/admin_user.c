@@ -301,6 +301,7 @@ show_json(struct admin *a, const struct mu_acct_user *u, const char *exp,
 	json_str(&obj, "password_changed", changed);
 	json_bool(&obj, "force_change", u->force_change);
 	admin_show_aging(a, u->name, &obj);
+	admin_show_limits(a, u->name, &obj);
 	json_bool(&obj, "locked", u->locked);
 	json_str(&obj, "locked_at", u->locked ? locked : NULL);
 	json_str(&obj, "lock_reason", u->has_reason ? u->lock_reason : NULL);
@@ -323,6 +324,7 @@ show_text(struct admin *a, const struct mu_acct_user *u, const char *exp,
 	printf("%-18s%s\n", "password changed:", changed);
 	printf("%-18s%s\n", "forced change:", yes_no(u->force_change));
 	admin_show_aging(a, u->name, NULL);
+	admin_show_limits(a, u->name, NULL);
 	if (u->locked)
 		printf("%-18syes, since %s%s%s\n", "admin lock:", locked,
 		       u->has_reason ? ": " : "", u->lock_reason);

@@ -56,6 +56,11 @@ static const char *const synopsis[] = {
 	"stats [--json]",
 	"policy show [--json]",
 	"expiring [--json] days",
+	"limit set (--domain domain | --user user) [--messages-per-hour n]"
+	    " [--recipients-per-hour n] [--recipients-per-day n]",
+	"limit show [--json] [domain | user]",
+	"sending [--json] [user]",
+	"sending reset user",
 };
 
 /* Print the synopsis to f.  When verb is not NULL, only the lines of its
@@ -143,6 +148,17 @@ static const struct verb policy_verbs[] = {
 	{ NULL, NULL, NULL, 0, 0, 0 },
 };
 
+static const struct verb limit_verbs[] = {
+	{ "set", cmd_limit_set, NULL, OPT_LIMIT, 0, 0 },
+	{ "show", cmd_limit_show, NULL, OPT_JSON, 0, 1 },
+	{ NULL, NULL, NULL, 0, 0, 0 },
+};
+
+static const struct verb sending_verbs[] = {
+	{ "reset", cmd_sending_reset, NULL, 0, 1, 1 },
+	{ NULL, NULL, NULL, 0, 0, 0 },
+};
+
 static const struct verb audit_verbs[] = {
 	{ "prune", cmd_audit_prune, NULL, OPT_BEFORE, 0, 0 },
 	{ NULL, NULL, NULL, 0, 0, 0 },
@@ -165,6 +181,9 @@ static const struct verb verbs[] = {
 	{ "stats", cmd_stats, NULL, OPT_JSON, 0, 0 },
 	{ "policy", NULL, policy_verbs, 0, 0, 0 },
 	{ "expiring", cmd_expiring, NULL, OPT_JSON, 1, 1 },
+	{ "limit", NULL, limit_verbs, 0, 0, 0 },
+	/* "sending reset" descends; plain "sending" reports */
+	{ "sending", cmd_sending, sending_verbs, OPT_JSON, 0, 1 },
 	{ NULL, NULL, NULL, 0, 0, 0 },
 };
 
@@ -183,6 +202,9 @@ enum {
 
 /* Aging options, in the order of opts.aging. */
 enum { LO_MAX_DAYS = 768, LO_MIN_DAYS, LO_WARN_DAYS, LO_GRACE_DAYS };
+
+/* Sending limits, in the order of opts.limits. */
+enum { LO_MSGS_HOUR = 1024, LO_RCPTS_HOUR, LO_RCPTS_DAY };
 
 static const struct option longopts[] = {
 	{ "help", no_argument, NULL, LO_HELP },
@@ -214,6 +236,9 @@ static const struct option longopts[] = {
 	{ "min-days", required_argument, NULL, LO_MIN_DAYS },
 	{ "warn-days", required_argument, NULL, LO_WARN_DAYS },
 	{ "grace-days", required_argument, NULL, LO_GRACE_DAYS },
+	{ "messages-per-hour", required_argument, NULL, LO_MSGS_HOUR },
+	{ "recipients-per-hour", required_argument, NULL, LO_RCPTS_HOUR },
+	{ "recipients-per-day", required_argument, NULL, LO_RCPTS_DAY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -231,16 +256,22 @@ opt_mask(int c)
 	case LO_FORCE:
 		return OPT_PASSWORD | OPT_IMPORT;
 	case LO_FORMAT:
-	case LO_DOMAIN:
 		return OPT_FORMAT;
+	case LO_DOMAIN:
+		return OPT_FORMAT | OPT_LIMIT;
+	case LO_MSGS_HOUR:
+	case LO_RCPTS_HOUR:
+	case LO_RCPTS_DAY:
+		return OPT_LIMIT;
 	case LO_CREATE_DOMAINS:
 	case LO_DRY_RUN:
 	case LO_CONTINUE:
 	case LO_ALLOW_WEAK:
 		return OPT_IMPORT;
 	case LO_SINCE:
-	case LO_USER:
 		return OPT_AUDIT;
+	case LO_USER:
+		return OPT_AUDIT | OPT_LIMIT;
 	case LO_BEFORE:
 		return OPT_BEFORE;
 	case LO_SOURCE:
@@ -310,6 +341,11 @@ parse_opts(const struct verb *v, const char *path, int argc, char **argv,
 		case LO_WARN_DAYS:
 		case LO_GRACE_DAYS:
 			o->aging[c - LO_MAX_DAYS] = optarg;
+			break;
+		case LO_MSGS_HOUR:
+		case LO_RCPTS_HOUR:
+		case LO_RCPTS_DAY:
+			o->limits[c - LO_MSGS_HOUR] = optarg;
 			break;
 		case LO_GROUP:
 			o->group = optarg;
@@ -480,6 +516,7 @@ main(int argc, char *argv[])
 		usage(NULL);
 
 	mu_config_defaults(&a.cfg);
+	a.conf_path = conf != NULL ? conf : MU_CONF_DEFAULT;
 	if (mu_config_load(&a.cfg, conf != NULL ? conf : MU_CONF_DEFAULT,
 			   conf != NULL, &a.log) != MU_OK)
 		exit(1);	/* the core said why */

@@ -18,7 +18,7 @@
 #include "mu_username.h"
 
 #define MU_APPLICATION_ID 0x4D4C5553	/* "MLUS" */
-#define MU_SCHEMA_VERSION 2
+#define MU_SCHEMA_VERSION 3
 
 struct mu_store;
 
@@ -361,5 +361,141 @@ int mu_acct_unlock(struct mu_store *st, const char *name, const char *source,
 		   const char *alt, int64_t *rows);
 
 /* ---- end accounts ---- */
+
+/* ---- sending limits (mailuser-policyd) ---- */
+
+/*
+ * Per-user sending limits (store/sending.c): limits per domain and per
+ * user, what each user sent in buckets of a minute and of an hour (the
+ * sliding windows of mu_window.h), what was refused over a limit, and the
+ * lock of an account that goes on sending far past it.  Names are
+ * canonical.  Errors as in the accounts section: MU_E_STORE is logged by
+ * the operation.  Times are Unix seconds.
+ */
+
+#include "mu_window.h"
+
+/* A limit not set at a level (it inherits); in a change, clears it. */
+#define MU_LIMIT_UNSET (-1)
+/* In a change: leave the stored value as it is. */
+#define MU_LIMIT_KEEP (-2)
+
+/* Where an effective limit comes from. */
+enum mu_limit_from {
+	MU_LIMIT_FROM_CONFIG,	/* the configuration's default */
+	MU_LIMIT_FROM_DOMAIN,
+	MU_LIMIT_FROM_USER,
+};
+
+/* A user's limits: its own and its domain's (MU_LIMIT_UNSET when not
+ * set), and the effective ones (0: no limit) with where each comes from,
+ * in the order msgs_hour, rcpts_hour, rcpts_day. */
+struct mu_send_eff {
+	struct mu_win_limits user, domain;
+	struct mu_win_limits lim;
+	enum mu_limit_from from[3];
+};
+
+/* Set e->lim and e->from from e->user, e->domain and defaults (the
+ * configuration's; NULL or values <= 0: no limit).  Pure. */
+void mu_send_resolve(const struct mu_win_limits *defaults,
+		     struct mu_send_eff *e);
+
+/* One policy request of mailuser-policyd. */
+struct mu_send_req {
+	const char *name;	/* the canonical sasl_username */
+	int64_t now;
+	int64_t msgs;		/* what this request adds: 1 and the */
+	int64_t rcpts;		/* recipient count at END-OF-MESSAGE */
+	bool count;		/* count them when under every limit */
+	bool new_message;	/* a deferral counts msgs deferred messages
+				 * (false: a further deferral of a message
+				 * deferred before, recipients only) */
+	const struct mu_win_limits *defaults;	/* of the configuration */
+	int64_t lock_factor;	/* lock at this many times a limit tried
+				 * within its window; 0: never */
+};
+
+enum mu_send_verdict {
+	MU_SEND_PASS,		/* under every limit */
+	MU_SEND_OVER,		/* over res->which: refuse */
+	MU_SEND_BLOCKED,	/* locked by the administrator, or the user
+				 * or its domain disabled: refuse */
+};
+
+struct mu_send_res {
+	enum mu_send_verdict verdict;
+	enum mu_win_which which;	/* the limit passed (MU_SEND_OVER) */
+	bool counted;		/* the message was counted */
+	bool locked_now;	/* this request locked the account */
+	struct mu_win_limits lim;	/* the effective limits */
+	struct mu_win_usage usage;	/* after this request (not read when
+					 * no limit is set) */
+};
+
+/*
+ * Decide one request: read the user and its limits and its windows;
+ * under every limit, with rq->count, count the message (one statement per
+ * bucket); over a limit, record the deferral and, when what was tried
+ * within that limit's window (accepted and deferred) reaches
+ * rq->lock_factor times the limit, set the administrator's lock with a
+ * reason and an audit row (tool "mailuser-policyd", action "user lock").
+ * A write is one transaction with the user's writers serialised, so
+ * several daemons on one store count exactly.  MU_OK, MU_E_NOUSER
+ * (nothing written), MU_E_STORE (not logged: the daemon logs an outage
+ * once).
+ */
+int mu_send_request(struct mu_store *st, const struct mu_send_req *rq,
+		    struct mu_send_res *res);
+
+/* The limits of user name (defaults: the configuration's).
+ * MU_E_NOUSER. */
+int mu_send_limits(struct mu_store *st, const char *name,
+		   const struct mu_win_limits *defaults,
+		   struct mu_send_eff *eff);
+
+/* The limits a domain has of its own (MU_LIMIT_UNSET when not set).
+ * MU_E_NODOMAIN. */
+int mu_send_domain_limits(struct mu_store *st, const char *domain,
+			  struct mu_win_limits *own);
+
+/* Set the limits of a user (user true) or a domain: each value of set
+ * that is not MU_LIMIT_KEEP (MU_LIMIT_UNSET clears it, 0 is no limit),
+ * with an audit row ("user limit", "domain limit").  MU_E_NOUSER,
+ * MU_E_NODOMAIN. */
+int mu_send_limit_set(struct mu_store *st, bool user, const char *name,
+		      const struct mu_win_limits *set);
+
+/* A domain's or a user's own limits, for "limit show". */
+struct mu_send_own {
+	bool user;
+	char name[MU_NAME_MAX + 1];
+	struct mu_win_limits own;	/* MU_LIMIT_UNSET when not set */
+};
+
+/* The domains with limits of their own, by name, then the users with
+ * limits of their own, by name; of one domain (and its users) when
+ * domain is not NULL.  fn as in the lists of the accounts section. */
+int mu_send_limit_list(struct mu_store *st, const char *domain,
+		       int (*fn)(void *arg, const struct mu_send_own *o),
+		       void *arg);
+
+/* The windows of user name at now.  MU_E_NOUSER. */
+int mu_send_usage(struct mu_store *st, const char *name, int64_t now,
+		  struct mu_win_usage *u);
+
+/* The top max senders of the hour window (day false) or of the day
+ * window at now, by recipients, then messages: fn gets each name and its
+ * sums. */
+int mu_send_top(struct mu_store *st, int64_t now, bool day, int64_t max,
+		int (*fn)(void *arg, const char *name,
+			  const struct mu_win_sum *s),
+		void *arg);
+
+/* Forget what user name sent and was refused (every bucket), with an
+ * audit row; *rows: the buckets deleted.  MU_E_NOUSER. */
+int mu_send_reset(struct mu_store *st, const char *name, int64_t *rows);
+
+/* ---- end sending ---- */
 
 #endif

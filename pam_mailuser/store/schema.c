@@ -19,16 +19,21 @@
  * (PostgreSQL stores start at version 2). */
 static const char *const sqlite_steps[] = {
 	[2] = migration_sqlite_0002,
+	[3] = migration_sqlite_0003,
 };
-static const char *const *const pg_steps = NULL;
+static const char *const pg_steps[] = {
+	[3] = migration_postgresql_0003,
+};
+
+#define NSTEPS(a) ((int64_t)(sizeof(a) / sizeof((a)[0])))
 
 static const char *
 step(struct mu_store *st, int64_t v)
 {
 	if (mu_store_backend(st) == &mu_sqlite_backend)
-		return v >= 0 && (size_t)v < sizeof(sqlite_steps) /
-		    sizeof(sqlite_steps[0]) ? sqlite_steps[v] : NULL;
-	return pg_steps != NULL ? pg_steps[v] : NULL;
+		return v >= 0 && v < NSTEPS(sqlite_steps) ? sqlite_steps[v] :
+		    NULL;
+	return v >= 0 && v < NSTEPS(pg_steps) ? pg_steps[v] : NULL;
 }
 
 /* Run script and the audit row in one write transaction; then the

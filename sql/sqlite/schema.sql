@@ -1,4 +1,4 @@
--- pam_mailuser store, schema version 2.
+-- pam_mailuser store, schema version 3.
 --
 -- Applied by "mailuser-admin init" to an empty file, in one transaction.
 -- The module never runs this: it checks application_id and user_version
@@ -11,7 +11,7 @@
 -- configuration file.
 
 PRAGMA application_id = 1296848211;  -- 0x4D4C5553, "MLUS"
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 
 CREATE TABLE domains (
     id          INTEGER PRIMARY KEY,
@@ -99,3 +99,48 @@ CREATE TABLE audit (
     detail   TEXT
 ) STRICT;
 CREATE INDEX audit_at ON audit(at);
+
+-- Sending limits of mailuser-policyd, per domain and per user (schema
+-- version 3).  NULL: not set at this level (a user inherits its domain's
+-- value, a domain the configuration's default); 0: no limit.
+CREATE TABLE domain_limits (
+    domain_id   INTEGER PRIMARY KEY REFERENCES domains(id) ON DELETE CASCADE,
+    msgs_hour   INTEGER CHECK (msgs_hour  >= 0),   -- messages per hour
+    rcpts_hour  INTEGER CHECK (rcpts_hour >= 0),   -- recipients per hour
+    rcpts_day   INTEGER CHECK (rcpts_day  >= 0)    -- recipients per day
+) STRICT;
+
+CREATE TABLE user_limits (
+    user_id     INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    msgs_hour   INTEGER CHECK (msgs_hour  >= 0),
+    rcpts_hour  INTEGER CHECK (rcpts_hour >= 0),
+    rcpts_day   INTEGER CHECK (rcpts_day  >= 0)
+) STRICT;
+
+-- What each user sent, in buckets: one minute wide (span 60) for the hour
+-- windows, one hour wide (span 3600) for the day window; bucket is the
+-- start time divided by span.  A window is the sum of its last 60 (24)
+-- buckets, so it slides a minute (an hour) at a time, with no burst at
+-- the top of the hour.  An accepted message adds to one bucket of each
+-- span in one statement each (INSERT ... ON CONFLICT DO UPDATE SET
+-- msgs = msgs + 1, exact under concurrency), and a window reads at most
+-- 84 rows per user, however much was sent: an exact log of events would
+-- read one row per message (thousands for a heavy sender, on every
+-- request).  def_msgs and def_rcpts count what was refused over a limit,
+-- for the compromised-account rule (going on to a multiple of a limit
+-- within its window locks the account).  Buckets older than their window
+-- are deleted when the user sends again.  Which message was already
+-- counted (Postfix's "instance") is kept in the daemon's memory: Postfix
+-- sends every request of one message over the same policy connection.
+CREATE TABLE send_counts (
+    user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    span       INTEGER NOT NULL CHECK (span IN (60, 3600)),
+    bucket     INTEGER NOT NULL,
+    msgs       INTEGER NOT NULL DEFAULT 0 CHECK (msgs >= 0),
+    rcpts      INTEGER NOT NULL DEFAULT 0 CHECK (rcpts >= 0),
+    def_msgs   INTEGER NOT NULL DEFAULT 0 CHECK (def_msgs >= 0),
+    def_rcpts  INTEGER NOT NULL DEFAULT 0 CHECK (def_rcpts >= 0),
+    PRIMARY KEY (user_id, span, bucket)
+) STRICT, WITHOUT ROWID;
+-- the report's top senders read a window of every user
+CREATE INDEX send_counts_bucket ON send_counts(span, bucket);

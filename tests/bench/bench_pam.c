@@ -5,7 +5,7 @@
  *   bench_pam run -d CONFDIR [-t TITLE] [-u PREFIX] [-D DOMAIN] [-N USERS]
  *                 [-k TAIL] [-p PASSWORD | -x] [-w WORKERS] [-n LOGINS]
  *                 [-r ROUNDS] [-e CODES] [-o TSV] [-C CASE] [-S FILE]
- *                 SERVICE=LABEL ...
+ *                 [-H HASH] [-P CONNINFO] SERVICE=LABEL ...
  *   bench_pam hash METHOD COST PASSWORD
  *
  * Per login, as Dovecot's passdb pam does: pam_start_confdir, PAM_RHOST
@@ -41,11 +41,26 @@
  * Exit status 0 when there were no errors, 1 when there were, 2 on usage
  * or setup failure.
  *
+ * A SERVICE that starts with "@" is not a PAM service but a floor timed
+ * the same way, in the same rounds:
+ *   @crypt      one crypt_rn(password, HASH) of -H HASH (the bare hash a
+ *               login computes; success when it matches, else auth_err)
+ *   @pgping     one PQexecPrepared of "SELECT 1" on the connection of
+ *               -P CONNINFO (the bare round trip to PostgreSQL)
+ *   @pglookup   one PQexecPrepared of the module's user lookup (the
+ *               statement of pam_mailuser/store/user.c) for the login's
+ *               user: success when it finds the row, else user_unknown
+ * Like the module, which keeps its store across PAM transactions, a
+ * worker connects at its first @pg login and keeps the connection, with
+ * the statement prepared then, to its end.  libpq is loaded with dlopen
+ * at the first use, so that bench_pam needs it only for those.
+ *
  * hash prints a crypt(3) string of METHOD (a libxcrypt prefix name:
  * sha512crypt, yescrypt, ...) and COST (0 for the default), for building
  * fixtures.
  */
 #include <crypt.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -86,7 +101,7 @@ struct service {
 
 struct opts {
 	const char *confdir, *title, *prefix, *domain, *password, *tsv;
-	const char *casename, *stop;
+	const char *casename, *stop, *hash, *conninfo;
 	unsigned long users, tail, workers, logins, rounds;
 	bool wrong;
 	bool expect[64];
@@ -193,6 +208,138 @@ wrong_password(const char *pw, unsigned long seq, char *out)
 		out[i - 1] = digits[v % 36];
 }
 
+/* ---- floors: the bare hash and bare PostgreSQL round trips ------------ */
+
+/* The few libpq calls used, loaded with dlopen (bench_pam is linked with
+ * libpam and libcrypt only). */
+static struct {
+	void *(*connectdb)(const char *);
+	int (*status)(const void *);
+	char *(*errormessage)(const void *);
+	void *(*prepare)(void *, const char *, const char *, int,
+			 const unsigned int *);
+	void *(*execprepared)(void *, const char *, int, const char *const *,
+			      const int *, const int *, int);
+	int (*resultstatus)(const void *);
+	int (*ntuples)(const void *);
+	void (*clear)(void *);
+	void (*finish)(void *);
+} pq;
+
+#define PGRES_COMMAND_OK 1
+#define PGRES_TUPLES_OK 2
+
+static void *pg_conn;	/* this worker's connection, kept */
+
+static const char lookup_sql[] =
+    "SELECT u.id, u.name, u.hash, u.disabled, d.disabled, u.expires, "
+    "u.pw_changed, u.force_change, "
+    "CASE WHEN u.locked_at IS NULL THEN 0 ELSE 1 END, "
+    "coalesce(u.max_days, d.max_days, -1), "
+    "coalesce(u.min_days, d.min_days, -1), "
+    "coalesce(u.warn_days, d.warn_days, -1), "
+    "coalesce(u.grace_days, d.grace_days, -1) "
+    "FROM users u JOIN domains d ON d.id = u.domain_id "
+    "WHERE u.name = $1";
+
+static int
+pq_load(void)
+{
+	void *h;
+
+	if (pq.connectdb != NULL)
+		return 0;
+	if ((h = dlopen("libpq.so.5", RTLD_NOW)) == NULL) {
+		fprintf(stderr, "bench_pam: %s\n", dlerror());
+		return -1;
+	}
+#define SYM(f, n) \
+	if ((*(void **)&pq.f = dlsym(h, n)) == NULL) { \
+		fprintf(stderr, "bench_pam: libpq lacks %s\n", n); \
+		return -1; \
+	}
+	SYM(status, "PQstatus");
+	SYM(errormessage, "PQerrorMessage");
+	SYM(prepare, "PQprepare");
+	SYM(execprepared, "PQexecPrepared");
+	SYM(resultstatus, "PQresultStatus");
+	SYM(ntuples, "PQntuples");
+	SYM(clear, "PQclear");
+	SYM(finish, "PQfinish");
+	SYM(connectdb, "PQconnectdb");
+#undef SYM
+	return 0;
+}
+
+/* The worker's connection, with both statements prepared; NULL when it
+ * cannot be had (said once). */
+static void *
+pg_get(const struct opts *o)
+{
+	void *r;
+	int ok;
+
+	if (pg_conn != NULL)
+		return pg_conn;
+	if (o->conninfo == NULL || pq_load() != 0)
+		return NULL;
+	pg_conn = pq.connectdb(o->conninfo);
+	if (pg_conn == NULL || pq.status(pg_conn) != 0) {
+		fprintf(stderr, "bench_pam: PostgreSQL: %s",
+			pg_conn != NULL ? pq.errormessage(pg_conn) : "no memory\n");
+		goto fail;
+	}
+	r = pq.prepare(pg_conn, "ping", "SELECT 1", 0, NULL);
+	ok = r != NULL && pq.resultstatus(r) == PGRES_COMMAND_OK;
+	pq.clear(r);
+	r = ok ? pq.prepare(pg_conn, "lookup", lookup_sql, 1, NULL) : NULL;
+	ok = r != NULL && pq.resultstatus(r) == PGRES_COMMAND_OK;
+	pq.clear(r);
+	if (ok)
+		return pg_conn;
+	fprintf(stderr, "bench_pam: PostgreSQL: prepare: %s",
+		pq.errormessage(pg_conn));
+fail:
+	if (pg_conn != NULL)
+		pq.finish(pg_conn);
+	pg_conn = NULL;
+	return NULL;
+}
+
+/* One "login" of a floor service; returns a PAM code. */
+static int
+floor_login(const struct opts *o, const char *service, const char *user)
+{
+	static struct crypt_data cd;
+	const char *h;
+	void *c, *r;
+	int code;
+
+	if (strcmp(service, "@crypt") == 0) {
+		if (o->hash == NULL)
+			return PAM_SERVICE_ERR;
+		h = crypt_rn(password, o->hash, &cd, (int)sizeof(cd));
+		if (h == NULL || h[0] == '*')
+			return PAM_SYSTEM_ERR;
+		return strcmp(h, o->hash) == 0 ? PAM_SUCCESS : PAM_AUTH_ERR;
+	}
+	if (strcmp(service, "@pgping") != 0 &&
+	    strcmp(service, "@pglookup") != 0)
+		return PAM_SERVICE_ERR;
+	if ((c = pg_get(o)) == NULL)
+		return PAM_AUTHINFO_UNAVAIL;
+	if (service[3] == 'p')
+		r = pq.execprepared(c, "ping", 0, NULL, NULL, NULL, 0);
+	else
+		r = pq.execprepared(c, "lookup", 1, &user, NULL, NULL, 0);
+	if (r == NULL || pq.resultstatus(r) != PGRES_TUPLES_OK)
+		code = PAM_AUTHINFO_UNAVAIL;
+	else
+		code = pq.ntuples(r) == 1 ? PAM_SUCCESS : PAM_USER_UNKNOWN;
+	pq.clear(r);
+	return code;
+}
+
 /* One Dovecot-like transaction; returns its PAM result. */
 static int
 login(const struct opts *o, const char *service, const char *user,
@@ -202,6 +349,8 @@ login(const struct opts *o, const char *service, const char *user,
 	pam_handle_t *pamh = NULL;
 	int r;
 
+	if (service[0] == '@')
+		return floor_login(o, service, user);
 	r = pam_start_confdir(service, user, &pc, o->confdir, &pamh);
 	if (r != PAM_SUCCESS)
 		return r;
@@ -241,6 +390,9 @@ worker(const struct opts *o, const char *service, unsigned long w,
 		out[i].code = login(o, service, user, rhost);
 		out[i].usec_x10 = (uint32_t)((now() - t0) * 1e7);
 	}
+	if (pg_conn != NULL)
+		pq.finish(pg_conn);
+	pg_conn = NULL;
 }
 
 static double
@@ -452,6 +604,7 @@ usage(void)
 		"[-n LOGINS]\n"
 		"                 [-r ROUNDS] [-e CODES] [-o TSV] [-C CASE] "
 		"[-S FILE]\n"
+		"                 [-H HASH] [-P CONNINFO]\n"
 		"                 SERVICE=LABEL ...\n"
 		"       bench_pam hash METHOD COST PASSWORD\n");
 	return 2;
@@ -521,11 +674,13 @@ cmd_run(int argc, char **argv)
 	o.rounds = 5;
 	o.expect[PAM_SUCCESS] = true;
 	optind = 1;
-	while ((c = getopt(argc, argv, "C:d:D:e:k:n:N:o:p:r:S:t:u:w:x")) != -1) {
+	while ((c = getopt(argc, argv, "C:d:D:e:H:k:n:N:o:p:P:r:S:t:u:w:x")) != -1) {
 		switch (c) {
 		case 'C': o.casename = optarg; break;
 		case 'd': o.confdir = optarg; break;
 		case 'D': o.domain = optarg; break;
+		case 'H': o.hash = optarg; break;
+		case 'P': o.conninfo = optarg; break;
 		case 'e':
 			if (parse_expect(optarg, o.expect) != 0)
 				return 2;

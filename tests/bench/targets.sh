@@ -5,7 +5,10 @@
 #   case label p50_ms p99_ms logins_per_s logins errors authinfo_unavail
 #   results cpu_ms_per_login
 # Prints one "met" or "MISSED" line per target.  Informational only: the
-# exit status is 0 unless the file is missing or incomplete.
+# exit status is 0 unless the file is missing or incomplete.  The targets
+# of the store interface (issue 12: the bare hash, PostgreSQL, rows pg*,
+# rt_*, counters) are checked for pam_mailuser only, when their rows are
+# there (bench.sh leaves them out without PostgreSQL).
 set -eu
 tsv=${1:?usage: targets.sh RESULTS.TSV [LABEL]}
 label=${2:-pam_mailuser}
@@ -29,6 +32,63 @@ function verdict(ok, text) {
 	printf "   %-6s %s\n", ok ? "met" : "MISSED", text
 	if (!ok)
 		missed++
+}
+function has(c, m) { return (c SUBSEP m) in p50 }
+# The rows of issue 12: SQLite beside the floors, PostgreSQL beside SQLite.
+function store_targets(   i, n, c, sz, d, x, rt, q) {
+	n = split("s1k s100k s1m", sz, " ")
+	for (i = 1; i <= n; i++) {
+		c = sz[i]
+		if (!has(c, M) || !has(c, "pam_permit") || !has(c, "bare-hash"))
+			continue
+		d = p50[c, M] - p50[c, "pam_permit"] - p50[c, "bare-hash"]
+		verdict(d <= 0.15, sprintf("%-5s p50 %.3f ms <= pam_permit" \
+		    " %.3f + bare hash %.3f + 0.15 ms (the store: %+.3f ms)",
+		    c, p50[c, M], p50[c, "pam_permit"], p50[c, "bare-hash"], d))
+	}
+	n = split("1k 1m", sz, " ")
+	for (i = 1; i <= n; i++) {
+		c = "pg" sz[i]
+		if (!has(c, "postgresql") || !has(c, "sqlite"))
+			continue
+		d = p50[c, "postgresql"] - p50[c, "sqlite"]
+		verdict(d <= 0.3, sprintf("%-5s PostgreSQL right p50 %.3f ms" \
+		    " <= SQLite %.3f + 0.3 ms (difference %+.3f ms)", c,
+		    p50[c, "postgresql"], p50[c, "sqlite"], d))
+		x = "pgx" sz[i]
+		if (!has(x, "postgresql") || !has(c, "pg-ping"))
+			continue
+		d = p50[x, "postgresql"] - p50[c, "postgresql"]
+		verdict(d <= p50[c, "pg-ping"], sprintf("%-5s PostgreSQL" \
+		    " wrong p50 %.3f ms <= right %.3f + one round trip %.3f" \
+		    " ms (difference %+.3f ms)", x, p50[x, "postgresql"],
+		    p50[c, "postgresql"], p50[c, "pg-ping"], d))
+	}
+	rt = "right password (auth + account)"
+	if (has("rt_right", rt)) {
+		verdict(p50["rt_right", rt] <= 1, sprintf("round trips per" \
+		    " login, right password, steady state: %.2f (the issue: 1)",
+		    p50["rt_right", rt]))
+		if (has("rt_wrong", "wrong password"))
+			verdict(p50["rt_wrong", "wrong password"] <= \
+			    p50["rt_right", rt] + 1, sprintf("round trips," \
+			    " wrong password %.2f <= right %.2f + 1",
+			    p50["rt_wrong", "wrong password"],
+			    p50["rt_right", rt]))
+	}
+	n = split("sqlite postgresql", sz, " ")
+	for (i = 1; i <= n; i++) {
+		q = sz[i]
+		if (!has("pgw30x", q))
+			continue
+		x = "not read"
+		if (has("counters", q))
+			x = err["counters", q] == 0 ? "exact" : "WRONG"
+		verdict(err["pgw30x", q] == 0 && unavail["pgw30x", q] == 0 &&
+		    x == "exact", sprintf("pgw30x %s: 30 processes, one user:" \
+		    " %d errors, %d PAM_AUTHINFO_UNAVAIL, counters %s", q,
+		    err["pgw30x", q], unavail["pgw30x", q], x))
+	}
 }
 END {
 	U = "pam_userdb"; P = "pam_pwdfile"
@@ -78,6 +138,8 @@ END {
 		    " 1 process %.0f logins/s (ratio %.2f)", tput["w2", M],
 		    tput["w1", M], r))
 	}
+	if (M == "pam_mailuser")
+		store_targets()
 	n = split("w30 w30x", cs, " ")
 	for (i = 1; i <= n; i++) {
 		c = cs[i]

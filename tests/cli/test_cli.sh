@@ -80,7 +80,7 @@ t "-wal pre-created root:mail 0660" stat_is "$DB-wal" "660 root mail"
 t "-shm pre-created root:mail 0660" stat_is "$DB-shm" "660 root mail"
 t "schema applied (application_id, user_version)" \
     eq "$(sq 'PRAGMA application_id; PRAGMA user_version;' | tr '\n' ' ')" \
-    "1296848211 2 "
+    "1296848211 3 "
 t "database is in WAL mode" eq "$(sq 'PRAGMA journal_mode')" wal
 
 before=$(cksum <"$DB")

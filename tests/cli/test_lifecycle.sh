@@ -651,7 +651,7 @@ if command -v bash >/dev/null 2>&1; then
 			;;
 		esac
 		case $first in
-		domain | user | policy)
+		domain | user | policy | limit)
 			subs=$1
 			shift
 			while [ "${1:-}" = "|" ]; do
@@ -661,6 +661,9 @@ if command -v bash >/dev/null 2>&1; then
 			;;
 		audit)
 			[ "${1:-}" = prune ] && { subs=prune; shift; }
+			;;
+		sending)
+			[ "${1:-}" = reset ] && { subs=reset; shift; }
 			;;
 		esac
 		case " $(comp "") " in *" $first "*) ;;

@@ -1,0 +1,285 @@
+/*
+ * The [policyd] section of mailuser.conf.  The main part (before any
+ * section header) holds the core's options, read by mu_config_load
+ * (which skips sections); lines in other sections are skipped here.
+ *
+ *   [policyd]
+ *   messages_per_hour = 200       # defaults when neither the user nor
+ *   recipients_per_hour = 1000    # its domain has one; 0: no limit
+ *   recipients_per_day = 5000
+ *   over_limit_action = DEFER_IF_PERMIT     # or REJECT, HOLD
+ *   lock_factor = 3
+ *   notify = /usr/local/sbin/notify-postmaster
+ *   user = mailpolicy
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf.h"
+
+#define CONF_MAXSIZE (64 * 1024)
+
+void
+pd_conf_defaults(struct pd_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->over_action = PD_DEFER;
+	snprintf(c->over_text, sizeof(c->over_text), "Too much mail sent "
+		 "from this account for now; try again later");
+	snprintf(c->locked_text, sizeof(c->locked_text), "This account may "
+		 "not send mail; contact your administrator");
+	snprintf(c->store_error_action, sizeof(c->store_error_action),
+		 "DEFER_IF_PERMIT 4.3.0 Service temporarily unavailable");
+	c->lock_factor = 3;
+	c->notify_timeout = 10;
+	c->idle_timeout = 600;
+	c->request_timeout = 30;
+	c->max_connections = 1000;
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+static int
+number(const char *key, const char *v, long lo, long hi, long *out,
+       char *err, size_t errlen)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n < lo || n > hi) {
+		snprintf(err, errlen, "%s: \"%s\" is not a number from %ld "
+			 "to %ld", key, v, lo, hi);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+/* Text of an answer: printable ASCII, one line, at most PD_TEXT_MAX. */
+static int
+text(const char *key, const char *v, char *dst, size_t dstsz, char *err,
+     size_t errlen)
+{
+	const char *p;
+
+	for (p = v; *p != '\0'; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			break;
+	if (*p != '\0' || strlen(v) >= dstsz || strlen(v) > PD_TEXT_MAX) {
+		snprintf(err, errlen, "%s: printable ASCII of at most %d "
+			 "bytes", key, PD_TEXT_MAX);
+		return -1;
+	}
+	memcpy(dst, v, strlen(v) + 1);
+	return 0;
+}
+
+int
+pd_conf_set(struct pd_conf *c, const char *key, const char *value,
+	    char *err, size_t errlen)
+{
+	long n;
+
+	if (strcmp(key, "messages_per_hour") == 0 ||
+	    strcmp(key, "recipients_per_hour") == 0 ||
+	    strcmp(key, "recipients_per_day") == 0) {
+		if (number(key, value, 0, 1000000000L, &n, err, errlen) != 0)
+			return -1;
+		if (key[0] == 'm')
+			c->defaults.msgs_hour = n;
+		else if (strstr(key, "hour") != NULL)
+			c->defaults.rcpts_hour = n;
+		else
+			c->defaults.rcpts_day = n;
+	} else if (strcmp(key, "over_limit_action") == 0) {
+		if (strcmp(value, "DEFER_IF_PERMIT") == 0)
+			c->over_action = PD_DEFER;
+		else if (strcmp(value, "REJECT") == 0)
+			c->over_action = PD_REJECT;
+		else if (strcmp(value, "HOLD") == 0)
+			c->over_action = PD_HOLD;
+		else {
+			snprintf(err, errlen, "%s: DEFER_IF_PERMIT, REJECT or "
+				 "HOLD", key);
+			return -1;
+		}
+	} else if (strcmp(key, "over_limit_text") == 0) {
+		return text(key, value, c->over_text, sizeof(c->over_text),
+			    err, errlen);
+	} else if (strcmp(key, "locked_text") == 0) {
+		return text(key, value, c->locked_text,
+			    sizeof(c->locked_text), err, errlen);
+	} else if (strcmp(key, "store_error_action") == 0) {
+		if (value[0] == '\0') {
+			snprintf(err, errlen, "%s: empty", key);
+			return -1;
+		}
+		return text(key, value, c->store_error_action,
+			    sizeof(c->store_error_action), err, errlen);
+	} else if (strcmp(key, "lock_factor") == 0) {
+		if (number(key, value, 0, 1000, &n, err, errlen) != 0)
+			return -1;
+		c->lock_factor = n;
+	} else if (strcmp(key, "notify") == 0) {
+		if (value[0] != '\0' && (value[0] != '/' ||
+					 strlen(value) >= sizeof(c->notify))) {
+			snprintf(err, errlen, "%s: an absolute path", key);
+			return -1;
+		}
+		snprintf(c->notify, sizeof(c->notify), "%s", value);
+	} else if (strcmp(key, "notify_timeout") == 0) {
+		if (number(key, value, 1, 3600, &n, err, errlen) != 0)
+			return -1;
+		c->notify_timeout = (unsigned)n;
+	} else if (strcmp(key, "user") == 0) {
+		if (strlen(value) >= sizeof(c->user)) {
+			snprintf(err, errlen, "%s: too long", key);
+			return -1;
+		}
+		snprintf(c->user, sizeof(c->user), "%s", value);
+	} else if (strcmp(key, "log") == 0) {
+		if (strcmp(value, "syslog") != 0 &&
+		    strcmp(value, "stderr") != 0) {
+			snprintf(err, errlen, "%s: syslog or stderr", key);
+			return -1;
+		}
+		c->log_stderr = strcmp(value, "stderr") == 0;
+	} else if (strcmp(key, "idle_timeout") == 0 ||
+		   strcmp(key, "request_timeout") == 0) {
+		if (number(key, value, 1, 86400, &n, err, errlen) != 0)
+			return -1;
+		if (key[0] == 'i')
+			c->idle_timeout = (unsigned)n;
+		else
+			c->request_timeout = (unsigned)n;
+	} else if (strcmp(key, "max_connections") == 0) {
+		if (number(key, value, 1, 100000, &n, err, errlen) != 0)
+			return -1;
+		c->max_connections = (unsigned)n;
+	} else {
+		snprintf(err, errlen, "unknown option \"%s\"", key);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parse(struct pd_conf *c, const char *path, char *buf, char *err,
+      size_t errlen)
+{
+	char *line, *next, msg[300];
+	bool mine = false;
+	unsigned lineno = 0;
+
+	for (line = buf; line != NULL; line = next) {
+		char *l, *eq;
+
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		lineno++;
+		l = trim(line);
+		if (*l == '\0' || *l == '#')
+			continue;
+		if (*l == '[') {
+			char *end = strchr(l, ']');
+
+			if (end == NULL || *trim(end + 1) != '\0') {
+				snprintf(err, errlen, "%s:%u: bad section "
+					 "header", path, lineno);
+				return -1;
+			}
+			*end = '\0';
+			mine = strcmp(trim(l + 1), "policyd") == 0;
+			continue;
+		}
+		if (!mine)
+			continue;
+		if ((eq = strchr(l, '=')) == NULL) {
+			snprintf(err, errlen, "%s:%u: not \"key = value\"",
+				 path, lineno);
+			return -1;
+		}
+		*eq = '\0';
+		if (pd_conf_set(c, trim(l), trim(eq + 1), msg,
+				sizeof(msg)) != 0) {
+			snprintf(err, errlen, "%s:%u: [policyd] %s", path,
+				 lineno, msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+pd_conf_read(struct pd_conf *c, const char *path, bool must_exist,
+	     char *err, size_t errlen)
+{
+	struct stat st;
+	char *buf = NULL;
+	ssize_t n;
+	int fd, r = -1;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		if (errno == ENOENT && !must_exist)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		goto out;
+	}
+	if (st.st_uid != 0 && st.st_uid != getuid()) {
+		snprintf(err, errlen, "%s: owned by uid %u, not by root or "
+			 "the daemon's user", path, (unsigned)st.st_uid);
+		goto out;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(err, errlen, "%s: writable by group or others", path);
+		goto out;
+	}
+	if (st.st_size > CONF_MAXSIZE) {
+		snprintf(err, errlen, "%s: larger than %d bytes", path,
+			 CONF_MAXSIZE);
+		goto out;
+	}
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto out;
+	}
+	n = read(fd, buf, (size_t)st.st_size);
+	if (n < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	buf[n] = '\0';
+	if (memchr(buf, '\0', (size_t)n) != NULL) {
+		snprintf(err, errlen, "%s: holds a NUL byte", path);
+		goto out;
+	}
+	r = parse(c, path, buf, err, errlen);
+out:
+	free(buf);
+	close(fd);
+	return r;
+}
