@@ -405,7 +405,15 @@ static struct table tables[] = {
 	  "last_fail", .types = "tiii", .nkey = 1 },
 	{ .name = "audit", .cols = "id, at, uid, actor, tool, action, "
 	  "account, detail", .types = "iiittttt", .nkey = 1 },
+	/* sending limits and counters (mailuser-policyd) */
+	{ .name = "domain_limits", .cols = "domain_id, msgs_hour, "
+	  "rcpts_hour, rcpts_day", .types = "iiii", .nkey = 1 },
+	{ .name = "user_limits", .cols = "user_id, msgs_hour, rcpts_hour, "
+	  "rcpts_day", .types = "iiii", .nkey = 1 },
+	{ .name = "send_counts", .cols = "user_id, span, bucket, msgs, "
+	  "rcpts, def_msgs, def_rcpts", .types = "iiiiiii", .nkey = 3 },
 };
+#define KEY_MAX 3		/* key columns of a table, at most */
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 
 /* "$from, $from+1, ..." (n of them) in parentheses at the end of buf. */
@@ -434,7 +442,7 @@ build(struct table *t)
 	t->per = MU_DB_MAXARGS / t->ncols;
 	/* the key columns: the first nkey of cols */
 	len = strcspn(t->cols, ",");
-	if (t->nkey == 2)
+	for (i = 1; i < t->nkey; i++)
 		len += 1 + strcspn(t->cols + len + 1, ",");
 	snprintf(key, sizeof(key), "%.*s", (int)len, t->cols);
 	snprintf(t->first, sizeof(t->first), "SELECT %s FROM %s ORDER BY %s "
@@ -442,7 +450,8 @@ build(struct table *t)
 	snprintf(t->next, sizeof(t->next), "SELECT %s FROM %s WHERE %s%s%s "
 		 "> %s ORDER BY %s LIMIT " PAGE_SQL, t->cols, t->name,
 		 t->nkey > 1 ? "(" : "", key, t->nkey > 1 ? ")" : "",
-		 t->nkey > 1 ? "($1, $2)" : "$1", key);
+		 t->nkey == 3 ? "($1, $2, $3)" : t->nkey == 2 ? "($1, $2)" :
+		 "$1", key);
 	snprintf(t->one, sizeof(t->one), "INSERT INTO %s (%s) VALUES ",
 		 t->name, t->cols);
 	params(t->one, sizeof(t->one), 1, t->ncols);
@@ -463,8 +472,8 @@ struct rows {
 	char *arena;
 	size_t used, size;
 	/* the key of the last row read, for the next page */
-	int64_t key_i;
-	char *key_s;
+	struct mu_arg key[KEY_MAX];
+	char *key_s[KEY_MAX];	/* its texts */
 };
 
 static int
@@ -507,13 +516,15 @@ take_row(const struct table *t, struct mu_res *res, struct rows *b)
 			return r;
 	}
 	b->n++;
-	/* the key: an integer first, then (failures) a text; or a text */
-	if (t->types[0] == 'i')
-		b->key_i = a[0].i;
-	if (t->types[0] == 't' || t->nkey == 2) {
-		free(b->key_s);
-		if ((b->key_s = strdup(mu_text(res, t->nkey - 1))) == NULL)
+	/* the key: its first nkey columns */
+	for (c = 0; c < t->nkey; c++) {
+		b->key[c] = a[c];
+		if (t->types[c] != 't')
+			continue;
+		free(b->key_s[c]);
+		if ((b->key_s[c] = strdup(mu_text(res, c))) == NULL)
 			return MU_E_NOMEM;
+		b->key[c].s = b->key_s[c];
 	}
 	return MU_OK;
 }
@@ -548,21 +559,11 @@ static int
 copy_page(struct mu_store *from, struct mu_store *to, const struct table *t,
 	  struct rows *b, bool first, int64_t *n)
 {
-	struct mu_arg key[2];
 	struct mu_res *res;
-	int r, k = 0;
+	int r;
 
-	memset(key, 0, sizeof(key));
-	if (!first && t->types[0] == 'i') {
-		key[k].type = 'i';
-		key[k++].i = b->key_i;
-	}
-	if (!first && (t->types[0] == 't' || t->nkey == 2)) {
-		key[k].type = 't';
-		key[k++].s = b->key_s;
-	}
-	if ((r = run(from, first ? t->first : t->next, key, k, &res)) !=
-	    MU_OK)
+	if ((r = run(from, first ? t->first : t->next, b->key,
+		     first ? 0 : t->nkey, &res)) != MU_OK)
 		return r;
 	*n = 0;
 	while (r == MU_OK && mu_row(res)) {
@@ -607,7 +608,8 @@ out:
 	free(b->args);
 	free(b->off);
 	free(b->arena);
-	free(b->key_s);
+	for (n = 0; n < KEY_MAX; n++)
+		free(b->key_s[n]);
 	free(b);
 	return r;
 }
@@ -634,7 +636,8 @@ mu_copy_count(struct mu_store *from, int64_t *rows)
 	    "users) + (SELECT count(*) FROM pw_history) + (SELECT count(*) "
 	    "FROM failures) + (SELECT count(*) FROM recent_failures) + "
 	    "(SELECT count(*) FROM source_failures) + (SELECT count(*) FROM "
-	    "audit)";
+	    "audit) + (SELECT count(*) FROM domain_limits) + (SELECT count(*) "
+	    "FROM user_limits) + (SELECT count(*) FROM send_counts)";
 
 	return mu_q_int(from, rows, NULL, sql, "");
 }

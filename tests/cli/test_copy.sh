@@ -26,7 +26,10 @@ dump() {
 	    SELECT 'r', * FROM recent_failures ORDER BY id;
 	    SELECT 's', * FROM source_failures ORDER BY source;
 	    SELECT 'a', * FROM audit WHERE id <= ${2:-9223372036854775807}
-	        ORDER BY id"
+	        ORDER BY id;
+	    SELECT 'l', * FROM domain_limits ORDER BY domain_id;
+	    SELECT 'm', * FROM user_limits ORDER BY user_id;
+	    SELECT 'c', * FROM send_counts ORDER BY user_id, span, bucket"
 }
 # export --format json of the store $1 into $2
 export_json() {
@@ -58,6 +61,10 @@ mu user expire c@example.net 2031-02-03
 mu user lock --reason "a reason, with a comma; and a quote \"" a@example.org
 mu user force-change hist@example.org
 mu user set --min-days 2 --grace-days 5 c@example.net
+# sending limits and counters (mailuser-policyd)
+mu limit set --domain example.org --messages-per-hour 50 \
+    --recipients-per-day 500
+mu limit set --user a@example.org --recipients-per-hour 20
 # what logins leave, written as the module writes it: counters, locks,
 # fingerprints, unknown names' sources, the last login; texts with a
 # tab, a newline and a backslash (COPY's escapes)
@@ -84,12 +91,20 @@ sqw "INSERT INTO failures (user_id, source, count, first_fail, last_fail,
          'bs\\' WHERE name = 'tab@example.net';
      INSERT INTO audit (at, uid, actor, tool, action, account, detail)
      VALUES (1700000700, NULL, NULL, 'pam_mailuser', 'passwd',
-             'hist@example.org', NULL)"
+             'hist@example.org', NULL);
+     INSERT INTO send_counts (user_id, span, bucket, msgs, rcpts, def_msgs,
+         def_rcpts)
+     SELECT id, 60, 28333335, 3, 7, 1, 2 FROM users
+     WHERE name = 'a@example.org';
+     INSERT INTO send_counts (user_id, span, bucket, msgs, rcpts)
+     SELECT id, 3600, 472222, 9, 30 FROM users WHERE name = 'a@example.org'"
 src_max=$(sq "SELECT max(id) FROM audit")
 dump "$DB" >"$TMP/src.dump"
 sqlite3 "$DB" ".backup '$TMP/src.db'"
 t "the source has rows in every table" eval '
-    for c in d u h f r s a; do grep -q "^$c|" "$TMP/src.dump" || exit 1; done'
+    for c in d u h f r s a l m c; do
+        grep -q "^$c|" "$TMP/src.dump" || exit 1
+    done'
 
 # ---- SQLite to SQLite -----------------------------------------------------
 T1=$TMP/copy1.db
