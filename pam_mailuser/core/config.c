@@ -476,6 +476,84 @@ mu_config_read(const char *path, bool must_exist, const struct mu_log *log,
 	return MU_OK;
 }
 
+/* The first line of an error through a log, into a buffer. */
+struct err_buf {
+	char *buf;
+	size_t len;
+};
+
+static void
+err_sink(void *arg, int prio, const char *fmt, va_list ap)
+{
+	struct err_buf *e = arg;
+
+	(void)prio;
+	if (e->buf[0] == '\0')
+		vsnprintf(e->buf, e->len, fmt, ap);
+}
+
+int
+mu_config_section(const char *path, bool must_exist, const char *name,
+		  int (*set)(void *arg, const char *key, char *value,
+			     char *msg, size_t msgsz),
+		  void *arg, char *err, size_t errlen)
+{
+	struct err_buf e = { err, errlen };
+	struct mu_log log = { err_sink, &e, false };
+	char *text, *line, *next, msg[300];
+	bool mine = false;
+	unsigned lineno = 0;
+	size_t len;
+	int r = 0;
+
+	err[0] = '\0';
+	if (mu_config_read(path, must_exist, &log, &text, &len, NULL) != MU_OK)
+		return -1;
+	if (text == NULL)
+		return 0;	/* missing, and need not exist */
+	if (memchr(text, '\0', len) != NULL) {
+		snprintf(err, errlen, "%s: holds a NUL byte", path);
+		free(text);
+		return -1;
+	}
+	for (line = text; r == 0 && line != NULL; line = next) {
+		char *l, *eq;
+
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		lineno++;
+		l = trim(line);
+		if (*l == '\0' || *l == '#')
+			continue;
+		if (*l == '[') {
+			if (!section_name(l)) {
+				snprintf(err, errlen, "%s:%u: expected "
+					 "\"[name]\"", path, lineno);
+				r = -1;
+			}
+			l[strlen(l) - 1] = '\0';
+			mine = strcmp(l + 1, name) == 0;
+			continue;
+		}
+		if (!mine)
+			continue;
+		if ((eq = strchr(l, '=')) == NULL) {
+			snprintf(err, errlen, "%s:%u: expected \"key = "
+				 "value\"", path, lineno);
+			r = -1;
+			break;
+		}
+		*eq = '\0';
+		if (set(arg, trim(l), trim(eq + 1), msg, sizeof(msg)) != 0) {
+			snprintf(err, errlen, "%s:%u: [%s] %s", path, lineno,
+				 name, msg);
+			r = -1;
+		}
+	}
+	free(text);
+	return r;
+}
+
 int
 mu_config_load(struct mu_config *cfg, const char *path, bool must_exist,
 	       const struct mu_log *log)

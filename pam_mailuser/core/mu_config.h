@@ -60,6 +60,17 @@ struct mu_config {
 int mu_config_read(const char *path, bool must_exist, const struct mu_log *log,
 		   char **text, size_t *len, mode_t *mode);
 
+/* The lines "key = value" of section [name] of the configuration file
+ * at path (read by mu_config_read's rules), each given to set, which
+ * returns 0 or puts why in msg (msgsz bytes).  0, or -1 with a message
+ * naming the file and line in err (errlen bytes).  A missing file that
+ * need not exist is no error.  For mailserver-check's [check] and
+ * mailuser-policyd's [policyd]. */
+int mu_config_section(const char *path, bool must_exist, const char *name,
+		      int (*set)(void *arg, const char *key, char *value,
+				 char *msg, size_t msgsz),
+		      void *arg, char *err, size_t errlen);
+
 /* Does a db= value name a PostgreSQL database (a postgresql:// or
  * postgres:// URI, or a libpq "key=value" string) rather than an SQLite
  * file (an absolute path)? */

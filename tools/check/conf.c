@@ -33,19 +33,6 @@
 #include "mu_error.h"
 
 
-static char *
-trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
-
 static void
 add_list(struct strlist *l, char *v)
 {
@@ -109,95 +96,21 @@ conf_set(struct inputs *in, const char *key, char *value, char *err,
 }
 
 static int
-parse(struct inputs *in, const char *path, char *text, char *err,
-      size_t errlen)
+set_cb(void *arg, const char *key, char *value, char *msg, size_t msgsz)
 {
-	char *line, msg[300];
-	bool in_check = false;
-	unsigned lineno = 0;
-	char *next;
-
-	for (line = text; line != NULL; line = next) {
-		char *l, *eq;
-
-		next = strchr(line, '\n');
-		if (next != NULL)
-			*next++ = '\0';
-		lineno++;
-		l = trim(line);
-		if (*l == '\0' || *l == '#')
-			continue;
-		if (*l == '[') {
-			char *end = strchr(l, ']');
-
-			if (end == NULL || *trim(end + 1) != '\0') {
-				snprintf(err, errlen, "%s:%u: bad section header",
-					 path, lineno);
-				return -1;
-			}
-			*end = '\0';
-			in_check = strcmp(trim(l + 1), "check") == 0;
-			continue;
-		}
-		if (!in_check)
-			continue;
-		if ((eq = strchr(l, '=')) == NULL) {
-			snprintf(err, errlen, "%s:%u: not \"key = value\"", path,
-				 lineno);
-			return -1;
-		}
-		*eq = '\0';
-		if (conf_set(in, trim(l), trim(eq + 1), msg, sizeof(msg)) != 0) {
-			snprintf(err, errlen, "%s:%u: [check] %s", path, lineno,
-				 msg);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* The core's first complaint about the file, for err. */
-struct conf_err {
-	char *buf;
-	size_t len;
-};
-
-static void
-conf_sink(void *arg, int prio, const char *fmt, va_list ap)
-{
-	struct conf_err *e = arg;
-
-	(void)prio;
-	if (e->buf[0] == '\0')
-		vsnprintf(e->buf, e->len, fmt, ap);
+	return conf_set(arg, key, value, msg, msgsz);
 }
 
 int
 conf_read(struct inputs *in, const char *path, bool must_exist, char *err,
 	  size_t errlen)
 {
-	struct conf_err e = { err, errlen };
-	struct mu_log log = { conf_sink, &e, false };
-	char *text;
-	size_t n;
-	int r;
-
 	if (strcmp(path, "/dev/null") == 0)
 		return 0;	/* no configuration at all */
-	err[0] = '\0';
-	/* the module's rules for the file: mailuser.conf is shared */
-	if (mu_config_read(path, must_exist, &log, &text, &n, NULL) != MU_OK)
-		return -1;
-	if (text == NULL)
-		return 0;	/* missing, and need not exist */
-	if (memchr(text, '\0', n) != NULL) {
-		snprintf(err, errlen, "%s: holds a NUL byte", path);
-		free(text);
-		return -1;
-	}
-	r = parse(in, path, text, err, errlen);
-	free(text);
-	return r;
+	/* the [check] section of mailuser.conf, read by the module's rules
+	 * for that file */
+	return mu_config_section(path, must_exist, "check", set_cb, in, err,
+				 errlen);
 }
 
 void

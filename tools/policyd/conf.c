@@ -21,8 +21,8 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "mu_config.h"
 
-#define CONF_MAXSIZE (64 * 1024)
 
 void
 pd_conf_defaults(struct pd_conf *c)
@@ -40,19 +40,6 @@ pd_conf_defaults(struct pd_conf *c)
 	c->idle_timeout = 600;
 	c->request_timeout = 30;
 	c->max_connections = 1000;
-}
-
-static char *
-trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-		*--e = '\0';
-	return s;
 }
 
 static int
@@ -182,104 +169,17 @@ pd_conf_set(struct pd_conf *c, const char *key, const char *value,
 }
 
 static int
-parse(struct pd_conf *c, const char *path, char *buf, char *err,
-      size_t errlen)
+set_cb(void *arg, const char *key, char *value, char *msg, size_t msgsz)
 {
-	char *line, *next, msg[300];
-	bool mine = false;
-	unsigned lineno = 0;
-
-	for (line = buf; line != NULL; line = next) {
-		char *l, *eq;
-
-		next = strchr(line, '\n');
-		if (next != NULL)
-			*next++ = '\0';
-		lineno++;
-		l = trim(line);
-		if (*l == '\0' || *l == '#')
-			continue;
-		if (*l == '[') {
-			char *end = strchr(l, ']');
-
-			if (end == NULL || *trim(end + 1) != '\0') {
-				snprintf(err, errlen, "%s:%u: bad section "
-					 "header", path, lineno);
-				return -1;
-			}
-			*end = '\0';
-			mine = strcmp(trim(l + 1), "policyd") == 0;
-			continue;
-		}
-		if (!mine)
-			continue;
-		if ((eq = strchr(l, '=')) == NULL) {
-			snprintf(err, errlen, "%s:%u: not \"key = value\"",
-				 path, lineno);
-			return -1;
-		}
-		*eq = '\0';
-		if (pd_conf_set(c, trim(l), trim(eq + 1), msg,
-				sizeof(msg)) != 0) {
-			snprintf(err, errlen, "%s:%u: [policyd] %s", path,
-				 lineno, msg);
-			return -1;
-		}
-	}
-	return 0;
+	return pd_conf_set(arg, key, value, msg, msgsz);
 }
 
 int
 pd_conf_read(struct pd_conf *c, const char *path, bool must_exist,
 	     char *err, size_t errlen)
 {
-	struct stat st;
-	char *buf = NULL;
-	ssize_t n;
-	int fd, r = -1;
-
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		if (errno == ENOENT && !must_exist)
-			return 0;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", path);
-		goto out;
-	}
-	if (st.st_uid != 0 && st.st_uid != getuid()) {
-		snprintf(err, errlen, "%s: owned by uid %u, not by root or "
-			 "the daemon's user", path, (unsigned)st.st_uid);
-		goto out;
-	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		snprintf(err, errlen, "%s: writable by group or others", path);
-		goto out;
-	}
-	if (st.st_size > CONF_MAXSIZE) {
-		snprintf(err, errlen, "%s: larger than %d bytes", path,
-			 CONF_MAXSIZE);
-		goto out;
-	}
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		goto out;
-	}
-	n = read(fd, buf, (size_t)st.st_size);
-	if (n < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	buf[n] = '\0';
-	if (memchr(buf, '\0', (size_t)n) != NULL) {
-		snprintf(err, errlen, "%s: holds a NUL byte", path);
-		goto out;
-	}
-	r = parse(c, path, buf, err, errlen);
-out:
-	free(buf);
-	close(fd);
-	return r;
+	/* the [policyd] section of mailuser.conf, read by the module's
+	 * rules for that file */
+	return mu_config_section(path, must_exist, "policyd", set_cb, c, err,
+				 errlen);
 }
