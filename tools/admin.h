@@ -113,6 +113,15 @@ struct mu_store *admin_store_flags(struct admin *a, unsigned flags);
  * message for MU_E_STORE) and exit 1. */
 void admin_die(struct admin *a, int r, const char *what)
 	__attribute__((noreturn));
+/* A store operation's error r: MU_E_STORE has been said by the operation
+ * itself, in one line, and exits 1; others as admin_die. */
+void admin_failed(struct admin *a, int r, const char *what)
+	__attribute__((noreturn));
+/* The common errors of an operation on user name (no such user, user
+ * exists, no such domain) in words, others as admin_failed; returns
+ * when r is MU_OK. */
+void admin_check_user(struct admin *a, int r, const char *name,
+		      const char *what);
 /* Close the store if open; for the exit handler.  Finalizes statements
  * left by an error path first so that the close cannot fail. */
 void admin_close(struct admin *a);

@@ -22,16 +22,6 @@ domain_arg(const char *arg, char *out)
 		     mu_escape(esc, sizeof(esc), arg), why);
 }
 
-/* A store operation's error: a store failure has been said by the
- * operation itself, in one line. */
-static void __attribute__((noreturn))
-failed(struct admin *a, int r, const char *what)
-{
-	if (r == MU_E_STORE)
-		exit(1);
-	admin_die(a, r, what);
-}
-
 void
 cmd_domain_add(struct admin *a, int argc, char **argv)
 {
@@ -44,7 +34,7 @@ cmd_domain_add(struct admin *a, int argc, char **argv)
 	if (r == MU_E_EXISTS)
 		errx(1, "domain %s already exists", d);
 	if (r != MU_OK)
-		failed(a, r, "domain add");
+		admin_failed(a, r, "domain add");
 }
 
 /* domain del --cascade, once the domain is disabled: its users go in
@@ -66,7 +56,7 @@ del_users(struct admin *a, const struct mu_acct_domain_del *dd)
 		batch_begin(&b, st);
 		r = mu_acct_domain_del_some(st, dd, b.size, &n);
 		if (r != MU_OK)
-			failed(a, r, "domain del");
+			admin_failed(a, r, "domain del");
 		batch_commit(&b, st);
 		done += n;
 		if (n > 0)
@@ -92,7 +82,7 @@ cmd_domain_del(struct admin *a, int argc, char **argv)
 		     "use --cascade", d, (long long)dd.users,
 		     dd.users == 1 ? "" : "s", dd.users == 1 ? "it" : "them");
 	if (r != MU_OK)
-		failed(a, r, "domain del");
+		admin_failed(a, r, "domain del");
 	if (dd.users > 0)
 		del_users(a, &dd);
 }
@@ -108,7 +98,7 @@ set_disabled(struct admin *a, const char *arg, bool disabled)
 	if (r == MU_E_NODOMAIN)
 		errx(1, "no such domain: %s", d);
 	if (r != MU_OK)
-		failed(a, r, disabled ? "domain disable" : "domain enable");
+		admin_failed(a, r, disabled ? "domain disable" : "domain enable");
 }
 
 void
@@ -169,7 +159,7 @@ cmd_domain_list(struct admin *a, int argc, char **argv)
 	if (l.json)
 		json_begin(&l.arr, stdout, NULL, NULL, '[');
 	if ((r = mu_acct_domain_list(a->st, false, list_one, &l)) != MU_OK)
-		failed(a, r, "domain list");
+		admin_failed(a, r, "domain list");
 	if (l.json) {
 		json_end(&l.arr, ']');
 		putchar('\n');

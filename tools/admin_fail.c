@@ -22,27 +22,6 @@
 
 #define REASON_MAX 200		/* bytes of a lock reason */
 
-/* A store operation's error: a store failure has been said by the
- * operation itself, in one line. */
-static void __attribute__((noreturn))
-failed(struct admin *a, int r, const char *what)
-{
-	if (r == MU_E_STORE)
-		exit(1);
-	admin_die(a, r, what);
-}
-
-/* The messages of the common errors of an operation on user name. */
-static void
-check(struct admin *a, int r, const char *name, const char *what)
-{
-	if (r == MU_OK)
-		return;
-	if (r == MU_E_NOUSER)
-		errx(1, "no such user: %s", name);
-	failed(a, r, what);
-}
-
 /* How a counter's lock reads: "" when there is none. */
 static const char *
 until_fmt(const struct mu_acct_failure *f, char *buf, size_t bufsz)
@@ -112,7 +91,7 @@ cmd_failures(struct admin *a, int argc, char **argv)
 
 	if (argc > 0)
 		admin_user_arg(a, argv[0], name);
-	check(a, mu_acct_failures(admin_store(a), argc > 0 ? name : NULL,
+	admin_check_user(a, mu_acct_failures(admin_store(a), argc > 0 ? name : NULL,
 				  list_one, &l), name, "failures");
 	if (l.json) {
 		if (l.rows == 0)
@@ -144,7 +123,7 @@ cmd_unlock(struct admin *a, int argc, char **argv)
 	    strcmp(mu_source_norm(src, (unsigned)a->cfg.ipv6_prefix, key,
 				  sizeof(key)), src) != 0)
 		alt = key;
-	check(a, mu_acct_unlock(admin_store(a), name, src, alt, &rows), name,
+	admin_check_user(a, mu_acct_unlock(admin_store(a), name, src, alt, &rows), name,
 	      "unlock");
 	if (src != NULL && rows == 0) {
 		src = alt != NULL ? alt : src;
@@ -185,7 +164,7 @@ cmd_user_lock(struct admin *a, int argc, char **argv)
 	(void)argc;
 	reason_arg(a->o.reason);
 	admin_user_arg(a, argv[0], name);
-	check(a, mu_acct_user_lock(admin_store(a), name, a->o.reason), name,
+	admin_check_user(a, mu_acct_user_lock(admin_store(a), name, a->o.reason), name,
 	      "user lock");
 }
 
@@ -198,7 +177,7 @@ cmd_user_unlock(struct admin *a, int argc, char **argv)
 
 	(void)argc;
 	admin_user_arg(a, argv[0], name);
-	check(a, mu_acct_user_unlock(admin_store(a), name, &was_locked), name,
+	admin_check_user(a, mu_acct_user_unlock(admin_store(a), name, &was_locked), name,
 	      "user unlock");
 	if (!was_locked)
 		errx(1, "user %s is not locked by an administrator (failure "
@@ -225,5 +204,5 @@ cmd_user_rename(struct admin *a, int argc, char **argv)
 	if (r == MU_E_NODOMAIN)
 		errx(1, "no such domain: %s (add it first with \"domain "
 		     "add\")", strchr(to, '@') + 1);
-	check(a, r, from, "user rename");
+	admin_check_user(a, r, from, "user rename");
 }

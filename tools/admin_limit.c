@@ -20,14 +20,6 @@
 
 #define TOP_SENDERS 10
 
-static void __attribute__((noreturn))
-failed(struct admin *a, int r, const char *what)
-{
-	if (r == MU_E_STORE)
-		exit(1);
-	admin_die(a, r, what);
-}
-
 /* The limits: option, name in reports and JSON. */
 static const char *const names[3] = {
 	"messages_per_hour", "recipients_per_hour", "recipients_per_day",
@@ -151,7 +143,7 @@ cmd_limit_set(struct admin *a, int argc, char **argv)
 	if (r == MU_E_NODOMAIN)
 		errx(1, "no such domain: %s", name);
 	if (r != MU_OK)
-		failed(a, r, "limit set");
+		admin_failed(a, r, "limit set");
 }
 
 /* ---- limit show --------------------------------------------------- */
@@ -212,7 +204,7 @@ show_user(struct admin *a, const char *name)
 	if (r == MU_E_NOUSER)
 		errx(1, "no such user: %s", name);
 	if (r != MU_OK)
-		failed(a, r, "limit show");
+		admin_failed(a, r, "limit show");
 	if (a->o.json) {
 		json_begin(&obj, stdout, NULL, NULL, '{');
 		json_str(&obj, "user", name);
@@ -245,7 +237,7 @@ show_domain(struct admin *a, const char *domain)
 	if (r == MU_E_NODOMAIN)
 		errx(1, "no such domain: %s", domain);
 	if (r != MU_OK)
-		failed(a, r, "limit show");
+		admin_failed(a, r, "limit show");
 	if (a->o.json)
 		json_begin(&obj, stdout, NULL, NULL, '{');
 	if (a->o.json)
@@ -318,7 +310,7 @@ cmd_limit_show(struct admin *a, int argc, char **argv)
 	}
 	r = mu_send_limit_list(admin_store(a), NULL, own_one, &l);
 	if (r != MU_OK)
-		failed(a, r, "limit show");
+		admin_failed(a, r, "limit show");
 	if (l.json) {
 		json_end(&l.arr, ']');
 		json_end(&obj, '}');
@@ -355,7 +347,7 @@ admin_show_limits(struct admin *a, const char *name, struct json *obj)
 	if (r == MU_E_NOUSER)
 		errx(1, "no such user: %s", name);
 	if (r != MU_OK)
-		failed(a, r, "user show");
+		admin_failed(a, r, "user show");
 	if (obj != NULL) {
 		admin_limits_json(obj, &e);
 		return;
@@ -402,7 +394,7 @@ sending_user(struct admin *a, const char *name)
 	if (r == MU_E_NOUSER)
 		errx(1, "no such user: %s", name);
 	if (r != MU_OK)
-		failed(a, r, "sending");
+		admin_failed(a, r, "sending");
 	if (a->o.json) {
 		json_begin(&obj, stdout, NULL, NULL, '{');
 		json_str(&obj, "user", name);
@@ -491,7 +483,7 @@ cmd_sending(struct admin *a, int argc, char **argv)
 		r = mu_send_top(admin_store(a), now, pass == 1, TOP_SENDERS,
 				top_one, &t);
 		if (r != MU_OK)
-			failed(a, r, "sending");
+			admin_failed(a, r, "sending");
 		if (t.json)
 			json_end(&t.arr, ']');
 		else if (t.rows == 0)
@@ -517,7 +509,7 @@ cmd_sending_reset(struct admin *a, int argc, char **argv)
 	if (r == MU_E_NOUSER)
 		errx(1, "no such user: %s", name);
 	if (r != MU_OK)
-		failed(a, r, "sending reset");
+		admin_failed(a, r, "sending reset");
 	printf("%s: sending counters reset (%lld bucket%s)\n", name,
 	       (long long)rows, rows == 1 ? "" : "s");
 }

@@ -17,16 +17,6 @@
 #include "mu_strength.h"
 #include "mu_username.h"
 
-/* A store operation's error: a store failure has been said by the
- * operation itself, in one line. */
-static void __attribute__((noreturn))
-failed(struct admin *a, int r, const char *what)
-{
-	if (r == MU_E_STORE)
-		exit(1);
-	admin_die(a, r, what);
-}
-
 /* The four aging values: option and column. */
 static const struct {
 	const char *opt, *col;
@@ -116,7 +106,7 @@ cmd_user_set(struct admin *a, int argc, char **argv)
 	if (r == MU_E_NOUSER)
 		errx(1, "no such user: %s", name);
 	if (r != MU_OK)
-		failed(a, r, "user set");
+		admin_failed(a, r, "user set");
 }
 
 void
@@ -133,7 +123,7 @@ cmd_domain_set(struct admin *a, int argc, char **argv)
 	if (r == MU_E_NODOMAIN)
 		errx(1, "no such domain: %s", name);
 	if (r != MU_OK)
-		failed(a, r, "domain set");
+		admin_failed(a, r, "domain set");
 }
 
 void
@@ -148,7 +138,7 @@ cmd_user_force_change(struct admin *a, int argc, char **argv)
 	if (r == MU_E_NOUSER)
 		errx(1, "no such user: %s", name);
 	if (r != MU_OK)
-		failed(a, r, "user force-change");
+		admin_failed(a, r, "user force-change");
 }
 
 /* ---- policy show ---------------------------------------------------- */
@@ -227,7 +217,7 @@ show_domains(struct admin *a, struct json *top)
 	if (top != NULL)
 		json_begin(&arr, stdout, "domains", top, '[');
 	if ((r = mu_acct_domain_list(a->st, true, show_domain, &ds)) != MU_OK)
-		failed(a, r, "policy show");
+		admin_failed(a, r, "policy show");
 	if (top != NULL)
 		json_end(&arr, ']');
 	else if (ds.rows == 0)
@@ -367,7 +357,7 @@ expiring_rows(struct admin *a, int64_t days, int64_t now, struct row **out)
 	int r;
 
 	if ((r = mu_acct_age_list(admin_store(a), expiring_one, &e)) != MU_OK)
-		failed(a, r, "expiring");
+		admin_failed(a, r, "expiring");
 	if (e.n > 0)
 		qsort(e.rows, e.n, sizeof(*e.rows), by_expiry);
 	*out = e.rows;
@@ -467,7 +457,7 @@ admin_show_aging(struct admin *a, const char *name, struct json *obj)
 	if (r == MU_E_NOUSER)
 		errx(1, "no such user: %s", name);
 	if (r != MU_OK)
-		failed(a, r, "user show");
+		admin_failed(a, r, "user show");
 	own_or_domain(&u, &rec);
 	age_of(a, u.pw_changed, u.force_change, &rec, (int64_t)time(NULL),
 	       &ag);

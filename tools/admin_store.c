@@ -68,6 +68,29 @@ admin_die(struct admin *a, int r, const char *what)
 }
 
 void
+admin_failed(struct admin *a, int r, const char *what)
+{
+	if (r == MU_E_STORE)
+		exit(1);	/* the operation said why, in one line */
+	admin_die(a, r, what);
+}
+
+void
+admin_check_user(struct admin *a, int r, const char *name, const char *what)
+{
+	if (r == MU_OK)
+		return;
+	if (r == MU_E_NOUSER)
+		errx(1, "no such user: %s", name);
+	if (r == MU_E_EXISTS)
+		errx(1, "user %s already exists", name);
+	if (r == MU_E_NODOMAIN && strchr(name, '@') != NULL)
+		errx(1, "no such domain: %s (add it first with \"domain "
+		     "add\")", strchr(name, '@') + 1);
+	admin_failed(a, r, what);
+}
+
+void
 admin_close(struct admin *a)
 {
 	if (a->st == NULL)

@@ -16,32 +16,6 @@
 #include "mu_store_pw.h"
 #include "mu_username.h"
 
-/* A store operation's error: a store failure has been said by the
- * operation itself, in one line. */
-static void __attribute__((noreturn))
-failed(struct admin *a, int r, const char *what)
-{
-	if (r == MU_E_STORE)
-		exit(1);
-	admin_die(a, r, what);
-}
-
-/* The messages of the common errors of an operation on user name. */
-static void
-check(struct admin *a, int r, const char *name, const char *what)
-{
-	if (r == MU_OK)
-		return;
-	if (r == MU_E_NOUSER)
-		errx(1, "no such user: %s", name);
-	if (r == MU_E_EXISTS)
-		errx(1, "user %s already exists", name);
-	if (r == MU_E_NODOMAIN)
-		errx(1, "no such domain: %s (add it first with \"domain "
-		     "add\")", strchr(name, '@') + 1);
-	failed(a, r, what);
-}
-
 /* A new hash for user from a password got as the options say. */
 static void
 new_hash(struct admin *a, const char *user, char *hash, size_t hashsz)
@@ -80,7 +54,7 @@ cmd_user_add(struct admin *a, int argc, char **argv)
 		errx(EXIT_USAGE, "--length needs --generate");
 	admin_user_arg(a, argv[0], name);
 	/* before asking; the add checks again */
-	check(a, mu_acct_user_may_add(admin_store(a), name), name, "user add");
+	admin_check_user(a, mu_acct_user_may_add(admin_store(a), name), name, "user add");
 	if (a->o.generate) {
 		generated = password_generate(&a->o, name);
 		admin_hash(a, generated, hash, sizeof(hash));
@@ -94,7 +68,7 @@ cmd_user_add(struct admin *a, int argc, char **argv)
 		NULL };
 	r = mu_acct_user_add(a->st, &nu);
 	mu_wipe(hash, sizeof(hash));
-	check(a, r, name, "user add");
+	admin_check_user(a, r, name, "user add");
 	if (generated != NULL) {
 		/* shown once, after the commit: never for a user that was
 		 * not added */
@@ -146,7 +120,7 @@ cmd_user_del(struct admin *a, int argc, char **argv)
 
 	(void)argc;
 	admin_user_arg(a, argv[0], name);
-	check(a, mu_acct_user_del(admin_store(a), name), name, "user del");
+	admin_check_user(a, mu_acct_user_del(admin_store(a), name), name, "user del");
 }
 
 static void
@@ -155,7 +129,7 @@ set_disabled(struct admin *a, const char *arg, bool disabled)
 	char name[MU_NAME_MAX + 1];
 
 	admin_user_arg(a, arg, name);
-	check(a, mu_acct_user_disable(admin_store(a), name, disabled), name,
+	admin_check_user(a, mu_acct_user_disable(admin_store(a), name, disabled), name,
 	      disabled ? "user disable" : "user enable");
 }
 
@@ -188,7 +162,7 @@ cmd_user_expire(struct admin *a, int argc, char **argv)
 	snprintf(detail, sizeof(detail), "expires %s", never ? "never" :
 		 argv[1]);
 	admin_user_arg(a, argv[0], name);
-	check(a, mu_acct_user_expire(admin_store(a), name, never ? NULL :
+	admin_check_user(a, mu_acct_user_expire(admin_store(a), name, never ? NULL :
 				     &when, detail), name, "user expire");
 }
 
@@ -269,7 +243,7 @@ cmd_user_list(struct admin *a, int argc, char **argv)
 	if (r == MU_E_NODOMAIN)
 		errx(1, "no such domain: %s", d);
 	if (r != MU_OK)
-		failed(a, r, "user list");
+		admin_failed(a, r, "user list");
 	if (l.json) {
 		if (l.rows == 0)
 			json_begin(&l.arr, stdout, NULL, NULL, '[');
@@ -342,7 +316,7 @@ cmd_user_show(struct admin *a, int argc, char **argv)
 
 	(void)argc;
 	admin_user_arg(a, argv[0], name);
-	check(a, mu_acct_user_show(admin_store(a), name, &u), name,
+	admin_check_user(a, mu_acct_user_show(admin_store(a), name, &u), name,
 	      "user show");
 	if (!u.has_expires)
 		snprintf(exp, sizeof(exp), "never");
