@@ -116,11 +116,9 @@ struct mu_backend {
 	enum mu_db_err (*error)(struct mu_db *db, const char **msg);
 	/* Schema version of the open store. */
 	int (*version)(struct mu_db *db, int64_t *version);
-	/* Create the schema in an empty store and set its version (init),
-	 * or run one migration's SQL text (migrate); in the caller's
-	 * transaction.  script: the backend's own SQL file. */
+	/* Run a schema or one migration's SQL text, which sets the
+	 * version itself (init, migrate), in the caller's transaction. */
 	int (*script)(struct mu_db *db, const char *script);
-	int (*set_version)(struct mu_db *db, int64_t version);
 	/* Defer foreign keys to the commit, in this transaction. */
 	int (*defer_fk)(struct mu_db *db);
 	/* After a password change: make old hashes unreadable where the

@@ -921,20 +921,6 @@ pg_script(struct mu_db *d, const char *script)
 }
 
 static int
-pg_set_version(struct mu_db *d, int64_t version)
-{
-	char sql[256];
-
-	snprintf(sql, sizeof(sql), "INSERT INTO mailuser_meta (id, "
-		 "application_id, schema_version) VALUES (1, %d, %lld) ON "
-		 "CONFLICT (id) DO UPDATE SET application_id = "
-		 "EXCLUDED.application_id, schema_version = "
-		 "EXCLUDED.schema_version", MU_APPLICATION_ID,
-		 (long long)version);
-	return simple(d, sql);
-}
-
-static int
 pg_defer_fk(struct mu_db *d)
 {
 	return simple(d, "SET CONSTRAINTS ALL DEFERRED");
@@ -1185,7 +1171,6 @@ const struct mu_backend mu_pgsql_backend = {
 	.error = pg_error,
 	.version = pg_version,
 	.script = pg_script,
-	.set_version = pg_set_version,
 	.defer_fk = pg_defer_fk,
 	.flush = pg_flush,
 	.reset = pg_reset,

@@ -600,17 +600,6 @@ sq_script(struct mu_db *d, const char *script)
 }
 
 static int
-sq_set_version(struct mu_db *d, int64_t version)
-{
-	char sql[96];
-
-	snprintf(sql, sizeof(sql), "PRAGMA application_id = %d; "
-		 "PRAGMA user_version = %lld", MU_APPLICATION_ID,
-		 (long long)version);
-	return sq_exec(d, sql);
-}
-
-static int
 sq_defer_fk(struct mu_db *d)
 {
 	return sq_exec(d, "PRAGMA defer_foreign_keys = ON");
@@ -723,7 +712,6 @@ const struct mu_backend mu_sqlite_backend = {
 	.error = sq_error,
 	.version = sq_version,
 	.script = sq_script,
-	.set_version = sq_set_version,
 	.defer_fk = sq_defer_fk,
 	.flush = sq_flush,
 	.reset = sq_reset,

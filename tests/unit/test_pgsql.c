@@ -170,8 +170,6 @@ test_init(const char *top)
 	if (r == MU_OK)
 		r = be->script(db, schema);
 	if (r == MU_OK)
-		r = be->set_version(db, MU_SCHEMA_VERSION);
-	if (r == MU_OK)
 		r = be->commit(db);
 	CHECK(r == MU_OK, "script: sql/postgresql/schema.sql in a transaction "
 	      "(%s)", r == MU_OK ? "" : be->error(db, NULL) ? "failed" : "");
