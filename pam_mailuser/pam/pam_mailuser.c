@@ -29,6 +29,7 @@
 #include "mu_username.h"
 
 #define STORE_KEY "pam_mailuser.store"
+#define USER_KEY "pam_mailuser.user"	/* the record auth read, no hash */
 
 enum phase { PH_AUTH, PH_ACCT, PH_PASSWD };
 
@@ -473,6 +474,45 @@ check_hash(struct ctx *c, const struct mu_user *u)
 		c->ename);
 }
 
+static void
+user_cleanup(pam_handle_t *pamh, void *data, int status)
+{
+	(void)pamh;
+	(void)status;
+	free(data);
+}
+
+/* Keep the record of a user just authenticated, without its hash, for
+ * the account check of the same transaction (a lookup, a round trip on
+ * PostgreSQL, saved).  Best effort. */
+static void
+keep_user(struct ctx *c, const struct mu_user *u)
+{
+	struct mu_user *copy = malloc(sizeof(*copy));
+
+	if (copy == NULL)
+		return;
+	*copy = *u;
+	mu_user_wipe(copy);
+	if (pam_set_data(c->pamh, USER_KEY, copy, user_cleanup) !=
+	    PAM_SUCCESS)
+		free(copy);
+}
+
+/* The record authentication kept for name, or NULL. */
+static const struct mu_user *
+kept_user(const struct ctx *c)
+{
+	const void *data = NULL;
+	const struct mu_user *u;
+
+	if (pam_get_data(c->pamh, USER_KEY, &data) != PAM_SUCCESS ||
+	    data == NULL)
+		return NULL;
+	u = data;
+	return strcmp(u->name, c->name) == 0 ? u : NULL;
+}
+
 /* Is r a refusal whose reason the time must not tell? */
 static bool
 is_refusal(int r)
@@ -523,6 +563,7 @@ authenticate(struct ctx *c)
 		r = MU_E_NOMEM;
 		goto out;
 	}
+	keep_user(c, &u);
 	mu_logf(&c->log, LOG_DEBUG, "user %s: authenticated", c->ename);
 out:
 	if (r != MU_OK && r != MU_E_STORE && r != MU_E_NOMEM)
@@ -636,11 +677,13 @@ account(struct ctx *c)
 	struct mu_store *st = NULL;
 	struct mu_user u;
 	const char *why = NULL;
-	int r;
+	int r = MU_OK;
 
 	if (c->name[0] == '\0')
 		return PAM_USER_UNKNOWN;
-	if ((r = get_store(c, &st)) == MU_OK)
+	if (kept_user(c) != NULL)
+		u = *kept_user(c);	/* read by this transaction's auth */
+	else if ((r = get_store(c, &st)) == MU_OK)
 		r = mu_store_get_user(st, c->name, &u);
 	if (r != MU_OK)
 		return to_pam(r, PH_ACCT);

@@ -39,8 +39,16 @@
 #define INT8OID 20
 #define TEXTOID 25
 
-#define BEGIN_WRITE "BEGIN"
-#define BEGIN_READ "BEGIN ISOLATION LEVEL REPEATABLE READ"
+/* A write transaction does not wait for its commit record to reach the
+ * disk (synchronous_commit off, for this transaction only): a crash of
+ * the server may lose the last fraction of a second of counter updates,
+ * the durability the SQLite store has too (WAL, synchronous=NORMAL),
+ * and a login does not wait for a disk flush.  It never corrupts. */
+static const char BEGIN_WRITE[] =
+    "BEGIN; SET LOCAL synchronous_commit = off";
+#define BEGIN_WRITE_1 "BEGIN"
+#define BEGIN_WRITE_2 "SET LOCAL synchronous_commit = off"
+static const char BEGIN_READ[] = "BEGIN ISOLATION LEVEL REPEATABLE READ";
 
 struct mu_res {
 	const struct mu_backend *be;	/* first: see store.c */
@@ -600,7 +608,7 @@ static PGresult *
 pipeline(struct mu_db *d, struct slot *s, const char *sql, int n,
 	 const Oid *types, const char *const *vals, const char *tail)
 {
-	enum { MAXCMD = 2 + 2 * (QUEUE_MAX + 1) };
+	enum { MAXCMD = 3 + 2 * (QUEUE_MAX + 1) };
 	PGresult *res[MAXCMD], *x, *out = NULL;
 	struct sent cmd[MAXCMD];
 	int sent = 0, got = 0, nulls = 0, i, bad = -1;
@@ -610,10 +618,18 @@ pipeline(struct mu_db *d, struct slot *s, const char *sql, int n,
 	if (!PQenterPipelineMode(d->conn))
 		goto broken;
 	if (d->begin != NULL) {
-		if (!PQsendQueryParams(d->conn, d->begin, 0, NULL, NULL, NULL,
-				       NULL, 0))
+		/* the extended protocol takes one statement a message */
+		bool w = d->begin == BEGIN_WRITE;
+
+		if (!PQsendQueryParams(d->conn, w ? BEGIN_WRITE_1 : d->begin,
+				       0, NULL, NULL, NULL, NULL, 0))
 			goto broken;
 		cmd[sent++] = (struct sent){ NULL, false };
+		if (w && !PQsendQueryParams(d->conn, BEGIN_WRITE_2, 0, NULL,
+					    NULL, NULL, NULL, 0))
+			goto broken;
+		if (w)
+			cmd[sent++] = (struct sent){ NULL, false };
 		d->begin = NULL;
 	}
 	for (i = 0; i < d->nqueue; i++) {
@@ -883,7 +899,9 @@ pg_lock_user(struct mu_db *d, int64_t id)
 	    "SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE";
 	struct mu_arg a = { .type = 'i', .i = id };
 
-	return pg_query(d, sql, &a, 1, NULL);
+	/* sent with the transaction's next statement: the lock is taken
+	 * before it runs, in the same round trip */
+	return pg_send(d, sql, &a, 1);
 }
 
 static int

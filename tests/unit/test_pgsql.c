@@ -396,6 +396,7 @@ test_busy(struct mu_store *st)
 {
 	struct mu_store *other = NULL;
 	const char *msg = "";
+	int64_t one;
 	double t;
 	int r;
 
@@ -403,14 +404,19 @@ test_busy(struct mu_store *st)
 	CHECK(r == MU_OK, "a second session");
 	if (r != MU_OK)
 		return;
+	/* the lock goes with the transaction's next statement */
 	r = mu_begin(st, true);
 	if (r == MU_OK)
 		r = mu_lock_user(st, alice_id);
+	if (r == MU_OK)
+		r = mu_q_int(st, &one, NULL, "SELECT 1", "");
 	CHECK(r == MU_OK, "the first locks alice");
 	t = now();
 	r = mu_begin(other, true);
 	if (r == MU_OK)
 		r = mu_lock_user(other, alice_id);
+	if (r == MU_OK)
+		r = mu_q_int(other, &one, NULL, "SELECT 1", "");
 	t = now() - t;
 	CHECK(r == MU_E_STORE && mu_db_error(other, &msg) == MU_DB_BUSY &&
 	      t > 0.25 && t < 2, "the second waits lock_timeout (busy_ms) "
