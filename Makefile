@@ -169,6 +169,10 @@ $(B)/pamtry: $(B)/tests/tools/pamtry.o
 $(B)/bench_pam: $(B)/tests/bench/bench_pam.o
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) -lpam -lcrypt
 
+# the policy load generator of tests/bench/policyd.sh
+$(B)/bench_policyd: $(B)/tests/bench/bench_policyd.o
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) -pthread
+
 # ---- fuzzing -----------------------------------------------------------
 # One libFuzzer harness per parser: tests/fuzz/fuzz_NAME.c becomes
 # $(B)/fuzz/NAME, built with clang (whatever CC is) against a copy of the
@@ -229,7 +233,7 @@ demo: deps
 # make bench: pam_mailuser beside pam_userdb and pam_pwdfile (see
 # doc/PERFORMANCE.md); fixtures are cached in $(B)/bench-cache.
 bench: bench-deps
-	$(MAKE) all $(B)/bench_pam
+	$(MAKE) all $(B)/bench_pam $(B)/bench_policyd
 	sh tests/bench/bench.sh $(B)
 
 bench-deps:

@@ -14,7 +14,10 @@
 #                               /etc/pam.d/NAME from doc/examples/pam.d
 #   stack_dovecot_start         IMAP and POP3 on $STACK_IMAP_PORT, ..POP3..
 #   stack_saslauthd_start       socket $STACK_SASL_MUX
-#   stack_postfix_start         smtpd on $STACK_SMTP_PORT (needs saslauthd)
+#   stack_postfix_start         smtpd on $STACK_SMTP_PORT (needs saslauthd);
+#                               $STACK_POSTFIX_MAIN and $STACK_POSTFIX_MASTER,
+#                               if set, are appended to its main.cf and
+#                               master.cf as they are (e.g. a policy service)
 #   stack_imap USER PASSWORD [SRC]   the server's reply to LOGIN
 #   stack_pop3 USER PASSWORD [SRC]   the reply to PASS
 #   stack_smtp_rcpt TO [USER PASSWORD]   the replies to AUTH and RCPT
@@ -425,6 +428,10 @@ stack_postfix_start() {
 	    "local_transport = discard" \
 	    "alias_maps =" "alias_database =" "local_recipient_maps =" \
 	    "smtputf8_enable = no" "biff = no" || return 1
+	# a test's own lines, as written (multi-line values kept)
+	if [ -n "${STACK_POSTFIX_MAIN:-}" ]; then
+		printf '%s\n' "$STACK_POSTFIX_MAIN" >>"$d/etc/main.cf"
+	fi
 	cat >"$d/etc/master.cf" <<EOF
 127.0.0.1:$STACK_SMTP_PORT inet n - n - - smtpd
 cleanup   unix  n - n - 0 cleanup
@@ -439,6 +446,9 @@ verify    unix  - - n - 1 verify
 proxymap  unix  - - n - - proxymap
 postlog   unix-dgram n - n - 1 postlogd
 EOF
+	if [ -n "${STACK_POSTFIX_MASTER:-}" ]; then
+		printf '%s\n' "$STACK_POSTFIX_MASTER" >>"$d/etc/master.cf"
+	fi
 	# Debian's smtpd reads $config_directory/sasl/smtpd.conf
 	{
 		grep -v -e '^[[:space:]]*#' -e '^saslauthd_path:' \
