@@ -194,11 +194,26 @@ mu_store_is_ours(const struct mu_store *st)
 	return st != NULL && st->pid == getpid();
 }
 
+/* Stores a forked child inherited: never used, never closed (that is
+ * the parent's connection), and kept reachable rather than lost. */
+#define PARKED_MAX 8
+static struct mu_store *parked[PARKED_MAX];
+
 void
 mu_store_close(struct mu_store *st)
 {
+	size_t i;
+
 	if (st == NULL)
 		return;
+	if (st->pid != getpid()) {
+		for (i = 0; i < PARKED_MAX; i++) {
+			if (parked[i] == NULL || parked[i] == st) {
+				parked[i] = st;
+				return;
+			}
+		}
+	}
 	/* A forked child must not touch the parent's connection. */
 	st->be->close(st->db, st->pid == getpid());
 	free(st->target);

@@ -48,7 +48,9 @@ PG_OWNER=${PG_OWNER:-}
 # Run a command as the cluster's owner.
 pg_as() {
 	if [ "$PG_OWNER" = postgres ]; then
-		runuser -u postgres -- "$@"
+		# from /: the caller's directory may be one postgres cannot
+		# enter (a checkout in a 0700 directory), and psql says so
+		(cd / && runuser -u postgres -- "$@")
 	else
 		"$@"
 	fi
