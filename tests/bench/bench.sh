@@ -103,9 +103,9 @@ say() { printf '%s\n' "$*" >&2; }
 
 # BENCH_PARTS: which parts run (default all): classic (the cases against
 # pam_userdb and pam_pwdfile), store (SQLite beside PostgreSQL), import
-# (import_logins.sh), imap (imap_logins.sh).
+# (import_logins.sh), imap (imap_logins.sh), policyd (policyd.sh).
 part() {
-	case " ${BENCH_PARTS:-classic store import imap} " in
+	case " ${BENCH_PARTS:-classic store import imap policyd} " in
 	*" $1 "*) return 0 ;;
 	esac
 	return 1
@@ -601,6 +601,13 @@ fi
 if part imap && [ "$(id -u)" = 0 ] &&
     command -v dovecot >/dev/null 2>&1; then
 	IMAP_TSV=$tsv sh "$top/tests/bench/imap_logins.sh" "$B" 4 100000 3 |
+	    tee -a "$work/results.txt"
+fi
+
+# Postfix policy servers: mailuser-policyd beside policyd-rate-limit
+# (rows pd100k)
+if part policyd && [ "$(id -u)" = 0 ]; then
+	POLICYD_TSV=$tsv sh "$top/tests/bench/policyd.sh" "$B" |
 	    tee -a "$work/results.txt"
 fi
 
