@@ -49,6 +49,11 @@ int mu_store_open(const char *target, unsigned long busy_ms,
 #define MU_OPEN_TRUSTED	0x1
 #define MU_OPEN_OLDER	0x2
 #define MU_OPEN_EMPTY	0x4
+/*   MU_OPEN_FREQUENT: a long-running process that writes often (the
+ *                    policy daemon): SQLite checkpoints its WAL less
+ *                    often, as the fsyncs of a checkpoint would stall
+ *                    every client it serves. */
+#define MU_OPEN_FREQUENT 0x8
 int mu_store_open_flags(const char *target, unsigned long busy_ms,
 			const struct mu_log *log, unsigned flags,
 			struct mu_store **out);

@@ -19,6 +19,8 @@
 /* Checkpoint once the WAL holds this many frames (SQLite's own default
  * is 1000, run at close as well). */
 #define WAL_FRAMES 64
+/* ... with MU_OPEN_FREQUENT (SQLite's own default) */
+#define WAL_FRAMES_FREQUENT 1000
 /* In bulk mode (sq_bulk), a passive checkpoint from this many frames. */
 #define BULK_WAL_FRAMES 1000
 /* Prepared statements kept per connection (open addressing). */
@@ -41,6 +43,7 @@ struct slot {
 struct mu_db {
 	sqlite3 *db;
 	unsigned long busy_ms;
+	int wal_frames;		/* checkpoint from this many frames */
 	dev_t dev;		/* of the file opened, to see a replacement */
 	ino_t ino;
 	char path[PATH_MAX];
@@ -109,7 +112,7 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 							NULL, NULL);
 		return SQLITE_OK;
 	}
-	if (frames < WAL_FRAMES)
+	if (frames < d->wal_frames)
 		return SQLITE_OK;
 	sqlite3_busy_timeout(db, 0);
 	(void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE,
@@ -312,6 +315,8 @@ sq_open(const struct mu_db_open *o, struct mu_db **out, enum mu_db_err *err,
 		return MU_E_NOMEM;
 	}
 	d->busy_ms = o->busy_ms;
+	d->wal_frames = (o->flags & MU_OPEN_FREQUENT) ? WAL_FRAMES_FREQUENT :
+	    WAL_FRAMES;
 	d->dev = sb.st_dev;
 	d->ino = sb.st_ino;
 	snprintf(d->path, sizeof(d->path), "%s", o->target);

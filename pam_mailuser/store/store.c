@@ -24,6 +24,8 @@ struct mu_store {
 	unsigned long connect_s;
 	unsigned flags;
 	bool failed;		/* the connection broke: do not keep it */
+	int64_t trusted_at;	/* CLOCK_MONOTONIC s of the last trust check
+				 * of a kept store */
 	char *target;		/* as given, to find a kept store again */
 	char name[256];		/* for log lines, never a password */
 };
@@ -232,6 +234,15 @@ static struct {
 	bool busy;
 } kept = { PTHREAD_MUTEX_INITIALIZER, NULL, false };
 
+static int64_t
+mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
 int
 mu_store_acquire(const char *target, unsigned long busy_ms,
 		 unsigned long connect_s, const struct mu_log *log,
@@ -263,12 +274,19 @@ mu_store_acquire(const char *target, unsigned long busy_ms,
 	}
 	pthread_mutex_unlock(&kept.mu);
 	mu_store_close(stale);
-	/* the same rules as a fresh open: the files may have changed */
+	/* the same rules as a fresh open, the files may have changed: at
+	 * most once a second (a few system calls a request add up in the
+	 * policy daemon) */
 	if (st != NULL && (flags & MU_OPEN_TRUSTED) &&
-	    st->be->trust(target, geteuid(), why, sizeof(why)) != MU_OK) {
-		st->failed = true;
-		mu_store_release(st);	/* closes it */
-		st = NULL;
+	    mono_s() != st->trusted_at) {
+		if (st->be->trust(target, geteuid(), why, sizeof(why)) !=
+		    MU_OK) {
+			st->failed = true;
+			mu_store_release(st);	/* closes it */
+			st = NULL;
+		} else {
+			st->trusted_at = mono_s();
+		}
 	}
 	if (st != NULL) {
 		if (log != NULL)
@@ -280,6 +298,7 @@ mu_store_acquire(const char *target, unsigned long busy_ms,
 	if ((r = mu_store_open_ext(target, busy_ms, connect_s, log, flags,
 				   &st)) != MU_OK)
 		return r;
+	st->trusted_at = mono_s();	/* the open checked it */
 	pthread_mutex_lock(&kept.mu);
 	if (kept.st == NULL) {
 		kept.st = st;

@@ -326,8 +326,8 @@ pd_serve(struct pd *d, const struct pol_req *rq, char *out, size_t outsz)
 
 	d->err_logged = false;
 	r = mu_store_acquire(d->cfg.db, d->cfg.busy_timeout,
-			     MU_CONNECT_TIMEOUT, &d->slog, MU_OPEN_TRUSTED,
-			     &st);
+			     MU_CONNECT_TIMEOUT, &d->slog,
+			     MU_OPEN_TRUSTED | MU_OPEN_FREQUENT, &st);
 	if (r == MU_OK)
 		r = mu_send_request(st, &sr, &res);
 	if (r == MU_E_STORE) {
