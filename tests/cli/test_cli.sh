@@ -64,7 +64,7 @@ if on_pg; then
 	t "init of an empty database" eval '[ "$rc" = 0 ] && [ ! -s "$TMP/out" ]'
 	t "schema applied (application_id, schema_version)" eq \
 	    "$(sq 'SELECT application_id, schema_version FROM mailuser_meta')" \
-	    "1296848211|2"
+	    "1296848211|3"
 	before=$(sq "SELECT count(*) FROM audit")
 	err_run "second init is refused" "already holds a mailuser store" init
 	t "refused init left the store alone" eq \
