@@ -71,7 +71,7 @@ DEPS_BUILD = gcc make pkg-config libpam0g-dev libcrypt-dev libcrack2-dev \
 DEPS_TEST  = sqlite3 mandoc valgrind jq pamtester db-util libpam-pwdfile \
              fail2ban python3 procps dovecot-imapd dovecot-pop3d sasl2-bin \
              libsasl2-modules postfix swaks clang libclang-rt-14-dev \
-             fuse3 libfuse3-dev postgresql-15 unbound nsd rbldnsd
+             fuse3 libfuse3-dev postgresql-15 unbound rbldnsd
 DEPS_BENCH = db-util libpam-pwdfile linux-perf policyd-rate-limit
 
 MANPAGES  = $(B)/man/pam_mailuser.8 $(B)/man/mailuser-admin.8 \
