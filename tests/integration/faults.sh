@@ -92,37 +92,9 @@ mount --make-rprivate / || { notok "mounts made private"; exit 0; }
 # socket that is ours
 fusedev=
 [ -c /dev/fuse ] && fusedev=1
-mount -t tmpfs -o mode=755 mu-faults-dev /dev || { notok "private /dev"; exit 0; }
-devmounted=1
-mknod -m 666 /dev/null c 1 3 && mknod -m 666 /dev/zero c 1 5 &&
-	mknod -m 666 /dev/random c 1 8 && mknod -m 666 /dev/urandom c 1 9 &&
-	{ [ -z "$fusedev" ] || mknod -m 600 /dev/fuse c 10 229; } &&
-	ln -s "$tmp/log.sock" /dev/log || { notok "private /dev"; exit 0; }
-
-# the receiver (tests/integration/syslog_sink.py): one datagram a line,
-# "<PRI>" kept; it leaves when this shell is gone, even if killed
-python3 "$top/tests/integration/syslog_sink.py" --raw "$tmp/log.sock" \
-    "$log" $$ >"$tmp/sink.out" 2>&1 &
-sink=$!
-i=0
-while ! grep -q ready "$tmp/sink.out" 2>/dev/null && [ $i -lt 100 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
-grep -q ready "$tmp/sink.out" || { notok "syslog receiver started"; exit 0; }
-
-# Wait until everything sent to the receiver so far is in the log: a
-# marker sent after it comes out after it.
-marks=0
-logsync() {
-	marks=$((marks + 1))
-	logger -u "$tmp/log.sock" "mu-faults-mark $marks"
-	i=0
-	while ! grep -q "mu-faults-mark $marks\$" "$log" && [ $i -lt 100 ]; do
-		sleep 0.02
-		i=$((i + 1))
-	done
-}
+. "$top/tests/lib/privlog.sh"
+privlog_dev mu-faults ${fusedev:+fuse} || { notok "private /dev"; exit 0; }
+privlog_sink || { notok "syslog receiver started"; exit 0; }
 
 # a copy of the module (the checkout's path may have a space)
 cp "$B/pam_mailuser.so" "$tmp/pam_mailuser.so" || { notok "module copied"; exit 0; }
@@ -163,7 +135,7 @@ try() {
 	rc=$?
 	logsync
 	tail -n +$((before + 1)) "$log" |
-	    grep -v -e 'mu-faults-mark' -e 'no default config other' \
+	    grep -v -e 'mu-log-mark' -e 'no default config other' \
 	    >"$tmp/newlog"
 	got=$(sed -n 's/^auth: //p' "$tmp/out" | while read -r l; do
 		case $l in

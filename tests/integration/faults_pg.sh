@@ -105,37 +105,9 @@ trap 'exit 1' INT TERM HUP
 mount --make-rprivate / || { notok "mounts made private"; exit 0; }
 # a private /dev with what PAM, PostgreSQL (POSIX shared memory in
 # /dev/shm), psql and python3 need, and a log socket that is ours
-mount -t tmpfs -o mode=755 mu-fpg-dev /dev || { notok "private /dev"; exit 0; }
-devmounted=1
-mknod -m 666 /dev/null c 1 3 && mknod -m 666 /dev/zero c 1 5 &&
-	mknod -m 666 /dev/random c 1 8 && mknod -m 666 /dev/urandom c 1 9 &&
-	mkdir -m 1777 /dev/shm &&
-	mount -t tmpfs -o mode=1777 mu-fpg-shm /dev/shm &&
-	ln -s "$tmp/log.sock" /dev/log || { notok "private /dev"; exit 0; }
-
-# the receiver: one datagram a line, "<PRI>" kept; it leaves when this
-# shell is gone, even if killed
-python3 "$top/tests/integration/syslog_sink.py" --raw "$tmp/log.sock" \
-    "$log" $$ >"$tmp/sink.out" 2>&1 &
-sink=$!
-i=0
-while ! grep -q ready "$tmp/sink.out" 2>/dev/null && [ $i -lt 100 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
-grep -q ready "$tmp/sink.out" || { notok "syslog receiver started"; exit 0; }
-
-# Wait until everything sent to the receiver so far is in the log.
-marks=0
-logsync() {
-	marks=$((marks + 1))
-	logger -u "$tmp/log.sock" "mu-fpg-mark $marks"
-	i=0
-	while ! grep -q "mu-fpg-mark $marks\$" "$log" && [ $i -lt 100 ]; do
-		sleep 0.02
-		i=$((i + 1))
-	done
-}
+. "$top/tests/lib/privlog.sh"
+privlog_dev mu-fpg shm || { notok "private /dev"; exit 0; }
+privlog_sink || { notok "syslog receiver started"; exit 0; }
 
 # ---- PostgreSQL and the store, as the deployment guide sets them up
 t_start=$(date +%s)
