@@ -62,34 +62,8 @@ static struct pd pd;
 /* the request being answered: its attributes are large, and one is
  * answered at a time */
 static struct pol_req req;
-static bool use_stderr;		/* before the configuration is read too */
 
-/* ---- logging ------------------------------------------------------ */
-
-void
-pd_vlog(const struct pd *d, int prio, const char *fmt, va_list ap)
-{
-	(void)d;
-	if (prio == LOG_DEBUG && !pd.cfg.debug)
-		return;
-	if (use_stderr) {
-		fprintf(stderr, "%s[%ld]: ", PD_NAME, (long)getpid());
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
-		return;
-	}
-	vsyslog(prio, fmt, ap);
-}
-
-void
-pd_log(const struct pd *d, int prio, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	pd_vlog(d, prio, fmt, ap);
-	va_end(ap);
-}
+/* ---- logging (log.c) ---------------------------------------------- */
 
 /* The store's sink: after an outage was logged, its further error lines
  * are dropped (one LOG_ERR per outage). */
@@ -110,15 +84,6 @@ static void
 core_sink(void *arg, int prio, const char *fmt, va_list ap)
 {
 	pd_vlog(arg, prio, fmt, ap);
-}
-
-int64_t
-pd_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* ---- configuration ------------------------------------------------ */
@@ -151,7 +116,7 @@ reload(void)
 {
 	struct mu_config cfg;
 	struct pd_conf pc;
-	bool was_stderr = use_stderr;
+	bool was_stderr = pd_log_stderr;
 
 	if (load(&cfg, &pc) != 0) {
 		pd_log(&pd, LOG_ERR, "SIGHUP: the configuration has errors; "
@@ -603,7 +568,7 @@ daemonize(void)
 		err(1, "/dev/null");
 	dup2(fd, 0);
 	dup2(fd, 1);
-	if (!use_stderr)
+	if (!pd_log_stderr)
 		dup2(fd, 2);
 	if (fd > 2)
 		close(fd);
@@ -663,11 +628,11 @@ main(int argc, char *argv[])
 		usage();
 	/* the configuration first, on standard error when it has errors
 	 * (and log = stderr is not known yet) */
-	use_stderr = true;
+	pd_log_stderr = true;
 	if (load(&pd.cfg, &pd.pc) != 0)
 		return 1;
-	use_stderr = pd.pc.log_stderr;
-	if (!use_stderr)
+	pd_log_stderr = pd.pc.log_stderr;
+	if (!pd_log_stderr)
 		openlog(PD_NAME, LOG_PID | LOG_NDELAY, LOG_MAIL);
 	pd.slog = (struct mu_log){ store_sink, &pd, pd.cfg.debug };
 

@@ -34,8 +34,10 @@ struct pd {
 	struct pd_child child[PD_NOTIFY_MAX];
 };
 
-/* Log one line: syslog (facility mail) or standard error (log = stderr),
- * as "mailuser-policyd[PID]: text". */
+/* log.c: one line to syslog (facility mail), or to standard error when
+ * pd_log_stderr is set (log = stderr, and before the configuration is
+ * read), as "mailuser-policyd[PID]: text". */
+extern bool pd_log_stderr;
 void pd_log(const struct pd *d, int prio, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void pd_vlog(const struct pd *d, int prio, const char *fmt, va_list ap)
