@@ -201,25 +201,32 @@ sq_describe(const char *target, char *buf, size_t bufsz)
 	snprintf(buf, bufsz, "%s", target);
 }
 
+static int sq_query(struct mu_db *d, const char *sql,
+		    const struct mu_arg *args, int nargs, struct mu_res **out);
+static int sq_next(struct mu_res *r);
+static int sq_end(struct mu_res *r);
+
 /* The application id and schema version; MU_OK or MU_E_STORE. */
 static int
 read_ids(struct mu_db *d, int64_t *app, int64_t *ver)
 {
-	sqlite3_stmt *s = NULL;
-	int rc;
+	/* prepared once per connection: a kept store reads it at every
+	 * login (sq_usable) */
+	static const char sql[] =
+	    "SELECT (SELECT application_id FROM pragma_application_id), "
+	    "(SELECT user_version FROM pragma_user_version)";
+	struct mu_res *r;
+	int ret, row;
 
 	*app = *ver = 0;
-	rc = sqlite3_prepare_v2(d->db, "SELECT (SELECT application_id FROM "
-				"pragma_application_id), (SELECT user_version "
-				"FROM pragma_user_version)", -1, &s, NULL);
-	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		*app = sqlite3_column_int64(s, 0);
-		*ver = sqlite3_column_int64(s, 1);
+	if ((ret = sq_query(d, sql, NULL, 0, &r)) != MU_OK)
+		return ret;
+	if ((row = sq_next(r)) == 1) {
+		*app = sqlite3_column_int64(r->s, 0);
+		*ver = sqlite3_column_int64(r->s, 1);
 	}
-	if (rc != SQLITE_ROW)
-		(void)failed(d, rc);
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? MU_OK : MU_E_STORE;
+	ret = sq_end(r);
+	return ret == MU_OK && row == 1 ? MU_OK : MU_E_STORE;
 }
 
 /* A new store's journal: WAL, kept by the file from now on. */
@@ -489,8 +496,11 @@ sq_end(struct mu_res *r)
 	ret = r->rc == SQLITE_ROW || r->rc == SQLITE_DONE ||
 	    r->rc == SQLITE_OK ? MU_OK : MU_E_STORE;
 	if (r->cached) {
-		sqlite3_reset(r->s);
-		sqlite3_clear_bindings(r->s);
+		/* none after a failed prepare: it is tried again next time */
+		if (r->s != NULL) {
+			sqlite3_reset(r->s);
+			sqlite3_clear_bindings(r->s);
+		}
 	} else {
 		sqlite3_finalize(r->s);
 		free(r);
