@@ -201,10 +201,7 @@ show_user(struct admin *a, const char *name)
 
 	defaults(a, &def);
 	r = mu_send_limits(admin_store(a), name, &def, &e);
-	if (r == MU_E_NOUSER)
-		errx(1, "no such user: %s", name);
-	if (r != MU_OK)
-		admin_failed(a, r, "limit show");
+	admin_check_user(a, r, name, "limit show");
 	if (a->o.json) {
 		json_begin(&obj, stdout, NULL, NULL, '{');
 		json_str(&obj, "user", name);
@@ -344,10 +341,7 @@ admin_show_limits(struct admin *a, const char *name, struct json *obj)
 
 	defaults(a, &def);
 	r = mu_send_limits(admin_store(a), name, &def, &e);
-	if (r == MU_E_NOUSER)
-		errx(1, "no such user: %s", name);
-	if (r != MU_OK)
-		admin_failed(a, r, "user show");
+	admin_check_user(a, r, name, "user show");
 	if (obj != NULL) {
 		admin_limits_json(obj, &e);
 		return;
@@ -391,10 +385,7 @@ sending_user(struct admin *a, const char *name)
 	if (r == MU_OK)
 		r = mu_send_usage(admin_store(a), name, (int64_t)time(NULL),
 				  &u);
-	if (r == MU_E_NOUSER)
-		errx(1, "no such user: %s", name);
-	if (r != MU_OK)
-		admin_failed(a, r, "sending");
+	admin_check_user(a, r, name, "sending");
 	if (a->o.json) {
 		json_begin(&obj, stdout, NULL, NULL, '{');
 		json_str(&obj, "user", name);
@@ -506,10 +497,7 @@ cmd_sending_reset(struct admin *a, int argc, char **argv)
 	(void)argc;
 	admin_user_arg(a, argv[0], name);
 	r = mu_send_reset(admin_store(a), name, &rows);
-	if (r == MU_E_NOUSER)
-		errx(1, "no such user: %s", name);
-	if (r != MU_OK)
-		admin_failed(a, r, "sending reset");
+	admin_check_user(a, r, name, "sending reset");
 	printf("%s: sending counters reset (%lld bucket%s)\n", name,
 	       (long long)rows, rows == 1 ? "" : "s");
 }

@@ -103,10 +103,7 @@ cmd_user_set(struct admin *a, int argc, char **argv)
 	admin_user_arg(a, argv[0], name);
 	aging_opts(a, "user set", &ag, detail, sizeof(detail));
 	r = mu_acct_user_set_aging(admin_store(a), name, &ag, detail);
-	if (r == MU_E_NOUSER)
-		errx(1, "no such user: %s", name);
-	if (r != MU_OK)
-		admin_failed(a, r, "user set");
+	admin_check_user(a, r, name, "user set");
 }
 
 void
@@ -135,10 +132,7 @@ cmd_user_force_change(struct admin *a, int argc, char **argv)
 	(void)argc;
 	admin_user_arg(a, argv[0], name);
 	r = mu_acct_user_force_change(admin_store(a), name);
-	if (r == MU_E_NOUSER)
-		errx(1, "no such user: %s", name);
-	if (r != MU_OK)
-		admin_failed(a, r, "user force-change");
+	admin_check_user(a, r, name, "user force-change");
 }
 
 /* ---- policy show ---------------------------------------------------- */
@@ -454,10 +448,7 @@ admin_show_aging(struct admin *a, const char *name, struct json *obj)
 	int i, r;
 
 	r = mu_acct_user_show(admin_store(a), name, &u);
-	if (r == MU_E_NOUSER)
-		errx(1, "no such user: %s", name);
-	if (r != MU_OK)
-		admin_failed(a, r, "user show");
+	admin_check_user(a, r, name, "user show");
 	own_or_domain(&u, &rec);
 	age_of(a, u.pw_changed, u.force_change, &rec, (int64_t)time(NULL),
 	       &ag);
