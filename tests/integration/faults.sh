@@ -28,6 +28,7 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 ok() { echo "ok - $*"; }
 notok() { echo "not ok - $*"; }
+. "$top/tests/lib/privlog.sh"
 
 # ---- outside: checks, then the same script in a private mount namespace
 if [ -z "${MU_FAULTS_INNER:-}" ]; then
@@ -41,19 +42,7 @@ if [ -z "${MU_FAULTS_INNER:-}" ]; then
 		command -v $t >/dev/null ||
 			{ notok "$t is installed"; exit 0; }
 	done
-	for f in pamtry pam_mailuser.so mailuser-admin; do
-		[ -x "$B/$f" ] || { notok "$B/$f is built"; exit 0; }
-	done
-	if ! "$B/pamtry" 2>&1 | grep -q -- '-n N'; then
-		notok "$B/pamtry knows -n (rebuild it: make tests)"
-		exit 0
-	fi
-	unshare -m true 2>/dev/null ||
-		{ notok "a private mount namespace (unshare -m)"; exit 0; }
-	# shellcheck disable=SC2093 # the lines after it: exec failed
-	MU_FAULTS_INNER=1 exec unshare -m sh "$top/tests/integration/faults.sh" "$B"
-	notok "unshare -m ran this test"
-	exit 0
+	privlog_reexec MU_FAULTS_INNER "$top/tests/integration/faults.sh" "$B"
 fi
 
 # ---- inside the private mount namespace
@@ -77,11 +66,7 @@ cleanup() {
 	if mountpoint -q "$tmp/disk" 2>/dev/null; then
 		umount "$tmp/disk" 2>/dev/null || umount -l "$tmp/disk"
 	fi
-	if [ -n "$sink" ]; then
-		kill "$sink" 2>/dev/null
-		wait "$sink" 2>/dev/null
-	fi
-	[ -n "$devmounted" ] && umount -l /dev
+	privlog_stop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -92,7 +77,6 @@ mount --make-rprivate / || { notok "mounts made private"; exit 0; }
 # socket that is ours
 fusedev=
 [ -c /dev/fuse ] && fusedev=1
-. "$top/tests/lib/privlog.sh"
 privlog_dev mu-faults ${fusedev:+fuse} || { notok "private /dev"; exit 0; }
 privlog_sink || { notok "syslog receiver started"; exit 0; }
 

@@ -37,6 +37,7 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 ok() { echo "ok - $*"; }
 notok() { echo "not ok - $*"; }
+. "$top/tests/lib/privlog.sh"
 
 # ---- outside: checks, then the same script in a private mount namespace
 if [ -z "${MU_FAULTS_PG_INNER:-}" ]; then
@@ -54,19 +55,7 @@ if [ -z "${MU_FAULTS_PG_INNER:-}" ]; then
 		command -v $t >/dev/null ||
 			{ notok "$t is installed"; exit 0; }
 	done
-	for f in pamtry pam_mailuser.so mailuser-admin; do
-		[ -x "$B/$f" ] || { notok "$B/$f is built"; exit 0; }
-	done
-	if ! "$B/pamtry" 2>&1 | grep -q -- '-n N'; then
-		notok "$B/pamtry knows -n (rebuild it: make tests)"
-		exit 0
-	fi
-	unshare -m true 2>/dev/null ||
-		{ notok "a private mount namespace (unshare -m)"; exit 0; }
-	# shellcheck disable=SC2093 # the lines after it: exec failed
-	MU_FAULTS_PG_INNER=1 exec unshare -m sh "$top/tests/integration/faults_pg.sh" "$B"
-	notok "unshare -m ran this test"
-	exit 0
+	privlog_reexec MU_FAULTS_PG_INNER "$top/tests/integration/faults_pg.sh" "$B"
 fi
 
 # ---- inside the private mount namespace
@@ -89,14 +78,7 @@ cleanup() {
 		wait "$proxy" 2>/dev/null
 	fi
 	pg_stop
-	if [ -n "$sink" ]; then
-		kill "$sink" 2>/dev/null
-		wait "$sink" 2>/dev/null
-	fi
-	if [ -n "$devmounted" ]; then
-		umount /dev/shm 2>/dev/null || umount -l /dev/shm 2>/dev/null
-		umount -l /dev
-	fi
+	privlog_stop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -105,7 +87,6 @@ trap 'exit 1' INT TERM HUP
 mount --make-rprivate / || { notok "mounts made private"; exit 0; }
 # a private /dev with what PAM, PostgreSQL (POSIX shared memory in
 # /dev/shm), psql and python3 need, and a log socket that is ours
-. "$top/tests/lib/privlog.sh"
 privlog_dev mu-fpg shm || { notok "private /dev"; exit 0; }
 privlog_sink || { notok "syslog receiver started"; exit 0; }
 

@@ -14,8 +14,43 @@
 #   logsync                         wait until every line sent so far is
 #                                   in $log (a marker line "mu-log-mark N"
 #                                   sent after them comes out after them)
-# Each returns non-zero on failure.  The suite's own trap stops $sink and
-# unmounts /dev when $devmounted is set.
+#   privlog_reexec VAR SCRIPT BUILD from outside: BUILD's pamtry (with
+#                                   -n), module and mailuser-admin, a
+#                                   mount namespace, then SCRIPT BUILD run
+#                                   again in one of its own with VAR=1
+#                                   (does not return; "not ok" if it fails)
+#   privlog_stop                    the receiver stopped, the private /dev
+#                                   (and /dev/shm) unmounted
+# Each returns non-zero on failure.  A suite's cleanup calls privlog_stop.
+
+privlog_reexec() {
+	for _f in pamtry pam_mailuser.so mailuser-admin; do
+		[ -x "$3/$_f" ] || { notok "$3/$_f is built"; exit 0; }
+	done
+	if ! "$3/pamtry" 2>&1 | grep -q -- '-n N'; then
+		notok "$3/pamtry knows -n (rebuild it: make tests)"
+		exit 0
+	fi
+	unshare -m true 2>/dev/null ||
+		{ notok "a private mount namespace (unshare -m)"; exit 0; }
+	exec env "$1=1" unshare -m sh "$2" "$3"
+	notok "unshare -m ran this test"
+	exit 0
+}
+
+privlog_stop() {
+	if [ -n "${sink:-}" ]; then
+		kill "$sink" 2>/dev/null
+		wait "$sink" 2>/dev/null
+	fi
+	if [ -n "${devmounted:-}" ]; then
+		if mountpoint -q /dev/shm 2>/dev/null; then
+			umount /dev/shm 2>/dev/null ||
+				umount -l /dev/shm 2>/dev/null
+		fi
+		umount -l /dev
+	fi
+}
 
 privlog_dev() {
 	_name=$1
