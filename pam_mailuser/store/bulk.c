@@ -32,12 +32,6 @@ mu_bulk_commit(struct mu_store *st)
 }
 
 void
-mu_bulk_rollback(struct mu_store *st)
-{
-	mu_rollback(st);
-}
-
-void
 mu_bulk_mode(struct mu_store *st, int64_t *released)
 {
 	const struct mu_backend *be = mu_store_backend(st);

@@ -17,10 +17,10 @@
 /* ---- transactions of the tool's batches ----------------------------- */
 
 /* A transaction: write true takes the write lock at once (SQLite: BEGIN
- * IMMEDIATE).  Commit; roll back (nothing when none is open). */
+ * IMMEDIATE), and its commit; after an error the tool exits and the
+ * close rolls back what is open. */
 int mu_bulk_begin(struct mu_store *st, bool write);
 int mu_bulk_commit(struct mu_store *st);
-void mu_bulk_rollback(struct mu_store *st);
 
 /* A long command's batches from now on: a larger page cache, temporary
  * tables in a file, and, when released is not NULL, *released set to

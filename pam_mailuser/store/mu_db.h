@@ -205,8 +205,7 @@ int mu_defer_fk(struct mu_store *st);
 
 /* The last error's kind and message. */
 enum mu_db_err mu_db_error(struct mu_store *st, const char **msg);
-/* The store's log and its name for log lines. */
-const struct mu_log *mu_store_logger(struct mu_store *st);
+/* The store's name for log lines. */
 const char *mu_store_name(struct mu_store *st);
 /* The backend connection of an open store. */
 struct mu_db *mu_store_conn(struct mu_store *st);

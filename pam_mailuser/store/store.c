@@ -368,12 +368,6 @@ mu_store_conn(struct mu_store *st)
 	return st->db;
 }
 
-const struct mu_log *
-mu_store_logger(struct mu_store *st)
-{
-	return &st->log;
-}
-
 const char *
 mu_store_name(struct mu_store *st)
 {
