@@ -68,8 +68,8 @@ int mu_store_open_ext(const char *target, unsigned long busy_ms,
  * transactions, opened by mu_store_open_ext when there is none, when the
  * last one is not for target or flags, when the SQLite file was replaced
  * (device or inode changed) or the PostgreSQL session broke, and in a
- * child after fork (the parent's is forgotten, never used).  The trust
- * rules are applied at every acquire.  Give it back with
+ * child after fork (the parent's is kept unused, never closed).  The
+ * trust rules are applied again at most once a second.  Give it back with
  * mu_store_release, which keeps it for the next acquire (a second
  * caller in another thread meanwhile gets one of its own, closed at
  * release).  log is used until the release.
